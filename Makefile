@@ -1,0 +1,33 @@
+# papertide: `make run` sets up and serves on 127.0.0.1:8000, `make test` sets up and runs the tests.
+VENV ?= .venv
+PYTHON ?= python3
+BIN = $(VENV)/bin
+
+.PHONY: setup run test lint bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+run: setup
+	$(BIN)/papertide migrate --no-input
+	$(BIN)/papertide ingest startup
+	$(BIN)/papertide serve
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: setup
+	$(BIN)/python bench/import_listings.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,31 @@
+from django.contrib import admin
+
+from .models import CodeLink, IngestRun, Paper, Version
+
+
+class VersionInline(admin.TabularInline):
+    model = Version
+    extra = 0
+
+
+class CodeLinkInline(admin.TabularInline):
+    model = CodeLink
+    extra = 0
+
+
+@admin.register(Paper)
+class PaperAdmin(admin.ModelAdmin):
+    list_display = ["arxiv_id", "title", "primary_category", "listed_on", "current_version"]
+    list_filter = ["primary_category"]
+    search_fields = ["=arxiv_id", "title"]
+    date_hierarchy = "listed_on"
+    readonly_fields = ["created_at", "modified_at"]
+    inlines = [VersionInline, CodeLinkInline]
+    show_full_result_count = False  # COUNT(*) over a large catalog on every page is slow
+
+
+@admin.register(IngestRun)
+class IngestRunAdmin(admin.ModelAdmin):
+    list_display = ["started_at", "source", "params", "state", "new", "updated", "unchanged", "rejected"]
+    list_filter = ["source", "state"]
+    readonly_fields = [f.name for f in IngestRun._meta.fields]

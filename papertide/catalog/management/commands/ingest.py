@@ -1,0 +1,159 @@
+"""papertide ingest arxiv|oai|snapshot|hf-daily|startup: bring papers into the catalog."""
+
+import sys
+from datetime import date
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from papertide.catalog.ids import InvalidArxivId, parse_arxiv_id
+from papertide.catalog.models import IngestRun, Paper
+from papertide.catalog.services import IngestStats, ingest
+from papertide.catalog.sources.arxiv_api import ArxivAPI, last_days
+from papertide.catalog.sources.hf_daily import read_hf_daily
+from papertide.catalog.sources.oai_pmh import OAIHarvester, harvest_params
+from papertide.catalog.sources.snapshot import read_snapshot
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
+
+
+class Command(BaseCommand):
+    help = "Import papers from arXiv's API, OAI-PMH, snapshot files or Hugging Face daily papers."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="source", required=True, metavar="SOURCE")
+
+        api = sub.add_parser("arxiv", help="the arXiv API: ids, or categories and a date window")
+        api.add_argument("ids", nargs="*", help="arXiv ids or URLs to look up")
+        api.add_argument("--categories", nargs="+", help="default: PAPERTIDE_CATEGORIES")
+        api.add_argument("--days", type=int, help="the last N days (default: PAPERTIDE_IMPORT_DAYS)")
+        api.add_argument("--from", dest="since", type=_day, help="first day, YYYY-MM-DD")
+        api.add_argument("--until", type=_day, help="last day, YYYY-MM-DD (default: today)")
+        api.add_argument("--query", help="a raw arXiv search_query instead of categories")
+        api.add_argument("--limit", type=int, help="at most this many papers")
+
+        oai = sub.add_parser("oai", help="an OAI-PMH ListRecords harvest (resumes an interrupted one)")
+        oai.add_argument("--set", dest="set_spec", help="an OAI set, e.g. cs or physics:hep-th")
+        oai.add_argument("--from", dest="since", type=_day, help="first datestamp, YYYY-MM-DD")
+        oai.add_argument("--until", type=_day, help="last datestamp, YYYY-MM-DD")
+        oai.add_argument("--restart", action="store_true", help="ignore an interrupted harvest, start over")
+
+        snap = sub.add_parser("snapshot", help="Kaggle snapshot or listing JSONL files, gzip or plain")
+        snap.add_argument("files", nargs="+")
+
+        hf = sub.add_parser("hf-daily", help="Hugging Face daily papers JSON (API response or scrape)")
+        hf.add_argument("files", nargs="+")
+
+        sub.add_parser("startup", help="what `make run` imports: PAPERTIDE_IMPORT, or recent arXiv papers")
+
+    def handle(self, *args, source, **options):
+        handler = getattr(self, "handle_" + source.replace("-", "_"))
+        handler(**options)
+
+    # --- sources ---------------------------------------------------------------------------------------
+
+    def handle_arxiv(self, ids, categories, days, since, until, query, limit, **_):
+        api = ArxivAPI()
+        if ids:
+            try:
+                parsed = [str(parse_arxiv_id(i)) for i in ids]
+            except InvalidArxivId as exc:
+                raise CommandError(str(exc)) from None
+            self.run(api.lookup(parsed), "arxiv-api", "ids=" + ",".join(parsed))
+            return
+        if query:
+            self.run(api.search(query, limit=limit), "arxiv-api", f"query={query}")
+            return
+        categories = categories or settings.PAPERTIDE_CATEGORIES
+        if since is None:
+            since, default_until = last_days(days or settings.PAPERTIDE_IMPORT_DAYS)
+            until = until or default_until
+        until = until or date.today()
+        if since > until:
+            raise CommandError(f"--from {since} is after --until {until}")
+        params = f"categories={' '.join(categories)} from={since} until={until}"
+        self.run(api.recent(categories, since, until, limit=limit), "arxiv-api", params)
+
+    def handle_oai(self, set_spec, since, until, restart, **_):
+        params = harvest_params(set_spec, since, until)
+        key = " ".join(f"{k}={v}" for k, v in sorted(params.items()))
+        # A failed run, or one killed mid-way (still "running"), that saved a token can be continued.
+        run = (
+            IngestRun.objects.filter(
+                source="oai-pmh", params=key, state__in=[IngestRun.FAILED, IngestRun.RUNNING]
+            )
+            .exclude(resume_token="")
+            .first()
+        )
+        if run and not restart:
+            self.stderr.write(
+                f"resuming the harvest of {run.started_at:%Y-%m-%d %H:%M} at record {run.cursor:,}"
+            )
+            run.state = IngestRun.RUNNING
+        else:
+            run = None
+        stream = OAIHarvester().harvest(
+            params, resume_token=run.resume_token if run else "", cursor=run.cursor if run else 0
+        )
+        self.run(stream, "oai-pmh", key, run=run)
+
+    def handle_snapshot(self, files, **_):
+        for path in files:
+            self._check_file(path)
+            self.run(read_snapshot(path), "snapshot", path)
+
+    def handle_hf_daily(self, files, **_):
+        for path in files:
+            self._check_file(path)
+            self.run(read_hf_daily(path), "hf-daily", path)
+
+    def handle_startup(self, **_):
+        path = settings.PAPERTIDE_IMPORT
+        if path:
+            self._check_file(path)
+            reader = read_hf_daily if path.removesuffix(".gz").endswith(".json") else read_snapshot
+            self.run(reader(path), "startup", path, fail=False)
+            return
+        since, until = last_days(settings.PAPERTIDE_IMPORT_DAYS)
+        categories = settings.PAPERTIDE_CATEGORIES
+        stream = ArxivAPI().recent(categories, since, until)
+        stats = self.run(stream, "startup", f"categories={' '.join(categories)} from={since}", fail=False)
+        if stats.error:
+            self.stdout.write(
+                f"arXiv cannot be reached ({stats.error}); serving the {Paper.objects.count():,} papers "
+                "already in the catalog. Set PAPERTIDE_IMPORT to import a file instead."
+            )
+
+    # --- shared ----------------------------------------------------------------------------------------
+
+    def _check_file(self, path: str) -> None:
+        try:
+            with open(path, "rb"):
+                pass
+        except OSError as exc:
+            raise CommandError(f"cannot read {path}: {exc.strerror}") from None
+
+    def run(
+        self, stream, source: str, params: str, run: IngestRun | None = None, fail: bool = True
+    ) -> IngestStats:
+        self.stderr.write(f"importing from {source}: {params}")
+        with tqdm(unit=" records", file=sys.stderr, disable=None, mininterval=0.5, dynamic_ncols=True) as bar:
+            stats, run = ingest(
+                stream,
+                source,
+                params,
+                run=run,
+                batch_size=settings.PAPERTIDE_INGEST_BATCH,
+                on_progress=bar.update,
+            )
+        for line in stats.summary_lines():
+            self.stdout.write(line)
+        if fail and stats.stored == 0 and (stats.error or stats.total_rejected):
+            raise CommandError("nothing could be imported" + (f": {stats.error}" if stats.error else ""))
+        return stats

@@ -1,0 +1,138 @@
+from django.db import models
+from django.urls import reverse
+
+from . import text
+
+
+class PaperQuerySet(models.QuerySet):
+    def newest(self):
+        return self.order_by("-listed_on", "-arxiv_id")
+
+    def in_category(self, category: str):
+        # categories is a JSON list; the primary category has its own indexed column.
+        return self.filter(models.Q(primary_category=category) | models.Q(categories__contains=category))
+
+
+class Paper(models.Model):
+    """A paper, keyed by its arXiv id without version. Text fields keep arXiv's raw text; the
+    ``*_display`` properties give the cleaned form (LaTeX to Unicode, hard line breaks joined)."""
+
+    arxiv_id = models.CharField(max_length=32, unique=True)
+    title = models.TextField()
+    abstract = models.TextField(blank=True)
+    authors = models.JSONField(default=list, help_text="Author names in the paper's order.")
+    categories = models.JSONField(default=list, help_text="arXiv categories, primary first.")
+    primary_category = models.CharField(max_length=32, blank=True, db_index=True)
+    comments = models.TextField(blank=True)
+    journal_ref = models.TextField(blank=True)
+    doi = models.CharField(max_length=255, blank=True)
+    report_no = models.TextField(blank=True)
+    license = models.CharField(max_length=255, blank=True)
+    published = models.DateTimeField(null=True, blank=True, help_text="First version submitted.")
+    updated = models.DateTimeField(null=True, blank=True, help_text="Latest version submitted.")
+    announced = models.DateField(null=True, blank=True, help_text="Day arXiv announced it, where known.")
+    listed_on = models.DateField(
+        null=True, blank=True, help_text="Announcement day, or the first version's day where that is unknown."
+    )
+    current_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    objects = PaperQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["-listed_on", "-arxiv_id"], name="paper_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.arxiv_id}: {self.title_display[:80]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("paper", args=[self.arxiv_id])
+
+    @property
+    def title_display(self) -> str:
+        return text.clean(self.title)
+
+    @property
+    def abstract_display(self) -> str:
+        return text.clean(self.abstract)
+
+    @property
+    def authors_display(self) -> list[str]:
+        return [text.clean(name) for name in self.authors]
+
+    @property
+    def comments_display(self) -> str:
+        return text.clean(self.comments)
+
+    @property
+    def versioned_id(self) -> str:
+        return f"{self.arxiv_id}v{self.current_version}" if self.current_version else self.arxiv_id
+
+    @property
+    def abs_url(self) -> str:
+        return f"https://arxiv.org/abs/{self.versioned_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.versioned_id}"
+
+
+class Version(models.Model):
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveSmallIntegerField()
+    submitted = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [models.UniqueConstraint(fields=["paper", "number"], name="version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.paper.arxiv_id}v{self.number}"
+
+
+class CodeLink(models.Model):
+    KINDS = [
+        ("github", "GitHub"),
+        ("code", "Code"),
+        ("huggingface", "Hugging Face"),
+        ("project", "Project page"),
+    ]
+    paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="code_links")
+    url = models.URLField(max_length=500)
+    kind = models.CharField(max_length=16, choices=KINDS)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["paper", "url"], name="codelink_unique")]
+        indexes = [models.Index(fields=["kind"])]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class IngestRun(models.Model):
+    """One run of an import: what it was asked, how far it got, what it did. An OAI-PMH harvest keeps its
+    resumption token here, saved with each page, so an interrupted harvest continues where it stopped."""
+
+    RUNNING, DONE, FAILED = "running", "done", "failed"
+    source = models.CharField(max_length=32)
+    params = models.CharField(max_length=500, help_text="The request, as a stable key.")
+    state = models.CharField(max_length=16, default=RUNNING, db_index=True)
+    resume_token = models.TextField(blank=True)
+    cursor = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    new = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.params} ({self.state})"

@@ -1,0 +1,106 @@
+"""PaperRecord: what every source yields, and the checks a record must pass before it is stored."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from .ids import InvalidArxivId, parse_arxiv_id
+
+# Generous limits: the largest real values are far below them (arXiv caps abstracts at 1,920 characters,
+# collaboration papers list a few thousand authors). Anything above is a broken record, not a paper.
+MAX_TITLE = 1_000
+MAX_ABSTRACT = 10_000
+MAX_AUTHORS = 10_000
+MAX_AUTHOR_NAME = 500
+MAX_SHORT_FIELD = 5_000  # comments, journal-ref, report-no
+MAX_CATEGORIES = 50
+CATEGORY = re.compile(r"[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?")
+# C0/C1 control characters other than tab and newline, and the Unicode non-characters: never in real metadata.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+class RejectedRecord(ValueError):
+    """A record that cannot be stored; the message says why, in words a person can act on."""
+
+    def __init__(self, reason: str, arxiv_id: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.arxiv_id = arxiv_id
+
+
+@dataclass(frozen=True)
+class DailyListing:
+    """A paper's place in another site's daily list, with that site's upvote count."""
+
+    day: date
+    upvotes: int
+    source: str
+
+
+@dataclass
+class PaperRecord:
+    """One paper as a source describes it. None means "this source does not say": the catalog keeps what
+    it knew. Text fields hold arXiv's raw text (LaTeX, hard line breaks); display cleaning happens later."""
+
+    arxiv_id: str
+    source: str
+    version: int | None = None
+    title: str | None = None
+    abstract: str | None = None
+    authors: list[str] | None = None
+    categories: list[str] | None = None  # first = primary
+    comments: str | None = None
+    journal_ref: str | None = None
+    doi: str | None = None
+    report_no: str | None = None
+    license: str | None = None
+    published: datetime | None = None  # first version submitted
+    updated: datetime | None = None  # latest version submitted
+    announced: date | None = None
+    versions: dict[int, datetime | None] = field(default_factory=dict)
+    daily_listing: DailyListing | None = None
+
+    def validated(self) -> "PaperRecord":
+        """Return the record with a canonical id, or raise RejectedRecord saying what is wrong."""
+        try:
+            parsed = parse_arxiv_id(self.arxiv_id)
+        except InvalidArxivId as exc:
+            raise RejectedRecord(str(exc), str(self.arxiv_id)[:80]) from None
+        self.arxiv_id = parsed.id
+        if parsed.version and not self.version:
+            self.version = parsed.version
+        if not self.title or not self.title.strip():
+            raise RejectedRecord("the title is missing", self.arxiv_id)
+        self._check_text("title", self.title, MAX_TITLE)
+        self._check_text("abstract", self.abstract, MAX_ABSTRACT)
+        for name in ("comments", "journal_ref", "report_no", "doi", "license"):
+            self._check_text(name, getattr(self, name), MAX_SHORT_FIELD)
+        if self.authors is not None:
+            if len(self.authors) > MAX_AUTHORS:
+                raise RejectedRecord(f"{len(self.authors)} authors, more than {MAX_AUTHORS}", self.arxiv_id)
+            for name in self.authors:
+                self._check_text("an author name", name, MAX_AUTHOR_NAME)
+        if self.categories is not None:
+            if len(self.categories) > MAX_CATEGORIES:
+                raise RejectedRecord(f"{len(self.categories)} categories", self.arxiv_id)
+            for category in self.categories:
+                if not isinstance(category, str) or not CATEGORY.fullmatch(category):
+                    raise RejectedRecord(f"{str(category)[:40]!r} is not an arXiv category", self.arxiv_id)
+        if self.version is not None and not (isinstance(self.version, int) and 0 < self.version < 1000):
+            raise RejectedRecord(f"version {self.version!r} is not a version number", self.arxiv_id)
+        if self.version:
+            self.versions.setdefault(self.version, self.updated)
+        return self
+
+    def _check_text(self, name: str, value, limit: int) -> None:
+        if value is None:
+            return
+        if not isinstance(value, str):
+            raise RejectedRecord(f"{name} is {type(value).__name__}, not text", self.arxiv_id)
+        if len(value) > limit:
+            raise RejectedRecord(f"{name} has {len(value):,} characters, more than {limit:,}", self.arxiv_id)
+        bad = CONTROL.search(value)
+        if bad:
+            raise RejectedRecord(
+                f"{name} contains the control character U+{ord(bad.group()):04X}", self.arxiv_id
+            )

@@ -1,0 +1,300 @@
+"""The one path by which papers enter the catalog.
+
+Every source yields a stream of PaperRecord (a paper), RejectedRecord (a record the source could not read)
+and Checkpoint (a place a harvest can resume from). ``ingest`` validates the records, merges them into
+the catalog in batches, one transaction each (paper, versions, code links, daily-list entries and the
+run's progress together), and counts what happened. Re-running an import changes nothing.
+"""
+
+import logging
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..community.models import DailyEntry
+from .codelinks import find_links
+from .models import CodeLink, IngestRun, Paper, Version
+from .records import PaperRecord, RejectedRecord
+
+log = logging.getLogger("papertide.ingest")
+
+# Fields copied as they are from a record that provides them (None = the source does not say).
+TEXT_FIELDS = (
+    "title",
+    "abstract",
+    "authors",
+    "categories",
+    "comments",
+    "journal_ref",
+    "doi",
+    "report_no",
+    "license",
+)
+MAX_EXAMPLES = 20
+
+
+@dataclass
+class Checkpoint:
+    """Yielded by a source between pages: everything before it may be committed with this token."""
+
+    token: str
+    cursor: int = 0
+    total: int | None = None
+
+
+class SourceError(Exception):
+    """A source failed in a way retrying did not mend (network, HTTP status, unreadable response)."""
+
+
+@dataclass
+class IngestStats:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: Counter = field(default_factory=Counter)
+    examples: list[tuple[str, str]] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def stored(self) -> int:
+        return self.new + self.updated + self.unchanged
+
+    @property
+    def total_rejected(self) -> int:
+        return sum(self.rejected.values())
+
+    def reject(self, exc: RejectedRecord) -> None:
+        # Group by the reason without the record's own values, so the summary stays short.
+        self.rejected[_reason_kind(exc.reason)] += 1
+        if len(self.examples) < MAX_EXAMPLES:
+            self.examples.append((exc.arxiv_id or "?", exc.reason))
+        log.debug("rejected %s: %s", exc.arxiv_id, exc.reason)
+
+    def summary_lines(self) -> list[str]:
+        lines = [
+            f"{self.new:,} new, {self.updated:,} updated, {self.unchanged:,} unchanged, "
+            f"{self.total_rejected:,} rejected"
+        ]
+        for reason, count in self.rejected.most_common():
+            lines.append(f"  rejected {count:,}: {reason}")
+        for arxiv_id, reason in self.examples:
+            lines.append(f"    e.g. {arxiv_id}: {reason}")
+        if self.error:
+            lines.append(f"stopped: {self.error}")
+        return lines
+
+
+def _reason_kind(reason: str) -> str:
+    # "'abc' is not an arXiv id (...)" -> "not an arXiv id (...)": the record-specific head goes.
+    if reason.startswith("'") and "' is " in reason:
+        return reason.split("' is ", 1)[1]
+    if " has " in reason and " characters, more than " in reason:
+        return reason.split(" has ", 1)[0] + " too long"
+    return reason
+
+
+def ingest(
+    stream: Iterable,
+    source: str,
+    params: str = "",
+    run: IngestRun | None = None,
+    batch_size: int = 1000,
+    on_progress: Callable[[int], None] | None = None,
+) -> tuple[IngestStats, IngestRun]:
+    """Store everything a source yields; return the counts and the IngestRun that records them.
+
+    A SourceError from the stream stops the run: what came before it is stored, the run is marked failed
+    with the message, and a harvest that saved a Checkpoint can resume from there.
+    """
+    stats = IngestStats()
+    if run is None:
+        run = IngestRun.objects.create(source=source, params=params[:500])
+    batch: list[PaperRecord] = []
+
+    def flush(checkpoint: Checkpoint | None = None) -> None:
+        with transaction.atomic():
+            upsert_batch(batch, stats)
+            if checkpoint is not None:
+                run.resume_token, run.cursor, run.total = (
+                    checkpoint.token,
+                    checkpoint.cursor,
+                    checkpoint.total,
+                )
+            _save_counts(run, stats)
+        if on_progress:
+            on_progress(len(batch))
+        batch.clear()
+
+    try:
+        for item in stream:
+            if isinstance(item, PaperRecord):
+                batch.append(item)
+                if len(batch) >= batch_size:
+                    flush()
+            elif isinstance(item, RejectedRecord):
+                stats.reject(item)
+            elif isinstance(item, Checkpoint):
+                flush(item)
+        flush()
+    except SourceError as exc:
+        flush()
+        stats.error = str(exc)
+        run.state, run.message = IngestRun.FAILED, str(exc)
+    else:
+        run.state, run.resume_token = IngestRun.DONE, ""
+        run.message = f"{stats.total_rejected} rejected" if stats.total_rejected else ""
+    run.finished_at = timezone.now()
+    _save_counts(run, stats)
+    return stats, run
+
+
+def _save_counts(run: IngestRun, stats: IngestStats) -> None:
+    run.new, run.updated, run.unchanged, run.rejected = (
+        stats.new,
+        stats.updated,
+        stats.unchanged,
+        stats.total_rejected,
+    )
+    run.save()
+
+
+def upsert_batch(records: list[PaperRecord], stats: IngestStats) -> None:
+    """Merge one batch into the catalog. Call inside a transaction."""
+    valid: list[PaperRecord] = []
+    for record in records:
+        try:
+            valid.append(record.validated())
+        except RejectedRecord as exc:
+            stats.reject(exc)
+    if not valid:
+        return
+    ids = {r.arxiv_id for r in valid}
+    papers = {p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=ids)}
+    known_versions = (
+        set(Version.objects.filter(paper__arxiv_id__in=ids).values_list("paper__arxiv_id", "number"))
+        if any(r.versions for r in valid)
+        else set()
+    )
+
+    created: dict[str, Paper] = {}
+    changed: dict[str, set[str]] = {}
+    relink: set[str] = set()
+    new_versions: dict[tuple[str, int], Version] = {}
+    outcome: dict[str, str] = {}
+    for record in valid:
+        paper = papers.get(record.arxiv_id)
+        if paper is None:
+            paper = papers[record.arxiv_id] = created[record.arxiv_id] = Paper(arxiv_id=record.arxiv_id)
+            merge(paper, record)
+            relink.add(record.arxiv_id)
+            outcome[record.arxiv_id] = "new"
+        else:
+            fields = merge(paper, record)
+            if fields and record.arxiv_id not in created:
+                changed.setdefault(record.arxiv_id, set()).update(fields)
+                if {"abstract", "comments"} & fields:
+                    relink.add(record.arxiv_id)
+            outcome.setdefault(record.arxiv_id, "unchanged")
+            if fields and outcome[record.arxiv_id] == "unchanged":
+                outcome[record.arxiv_id] = "updated"
+        for number, submitted in record.versions.items():
+            key = (record.arxiv_id, number)
+            if key not in known_versions and key not in new_versions:
+                new_versions[key] = Version(number=number, submitted=submitted)
+                if outcome[record.arxiv_id] == "unchanged":
+                    outcome[record.arxiv_id] = "updated"
+
+    Paper.objects.bulk_create(created.values())
+    now = timezone.now()
+    for arxiv_id, fields in changed.items():
+        paper = papers[arxiv_id]
+        Paper.objects.filter(pk=paper.pk).update(modified_at=now, **{f: getattr(paper, f) for f in fields})
+    for (arxiv_id, _), version in new_versions.items():
+        version.paper_id = papers[arxiv_id].pk
+    Version.objects.bulk_create(new_versions.values(), ignore_conflicts=True)
+    _write_code_links([papers[i] for i in relink], replace=[papers[i].pk for i in relink if i not in created])
+    for arxiv_id in _write_daily_entries(valid, papers):
+        if outcome[arxiv_id] == "unchanged":
+            outcome[arxiv_id] = "updated"
+    counts = Counter(outcome.values())
+    stats.new += counts["new"]
+    stats.updated += counts["updated"]
+    stats.unchanged += counts["unchanged"]
+
+
+def merge(paper: Paper, record: PaperRecord) -> set[str]:
+    """Apply what the record says to the paper; return the names of the fields that changed.
+
+    A record of an older version than the one stored changes nothing but the version history.
+    """
+    if record.version and paper.current_version and record.version < paper.current_version:
+        return set()
+    changed = set()
+
+    def put(name, value):
+        if getattr(paper, name) != value:
+            setattr(paper, name, value)
+            changed.add(name)
+
+    for name in TEXT_FIELDS:
+        value = getattr(record, name)
+        if value is not None:
+            put(name, value)
+    if record.categories:
+        put("primary_category", record.categories[0])
+    # Sources differ in precision (OAI-PMH gives the day, Kaggle the second): only a different day counts.
+    if record.published and (paper.published is None or record.published.date() != paper.published.date()):
+        put("published", record.published)
+    if record.updated and (paper.updated is None or record.updated > paper.updated):
+        put("updated", record.updated)
+    if record.announced and (paper.announced is None or record.announced < paper.announced):
+        put("announced", record.announced)
+    if record.version and (paper.current_version is None or record.version > paper.current_version):
+        put("current_version", record.version)
+    fallback = paper.published or paper.updated
+    put("listed_on", paper.announced or (fallback.date() if fallback else None))
+    return changed
+
+
+def _write_code_links(papers: list[Paper], replace: list[int]) -> None:
+    if replace:
+        CodeLink.objects.filter(paper_id__in=replace).delete()
+    links = [
+        CodeLink(paper_id=paper.pk, url=link.url, kind=link.kind, position=position)
+        for paper in papers
+        for position, link in enumerate(find_links(paper.abstract, paper.comments))
+    ]
+    CodeLink.objects.bulk_create(links, ignore_conflicts=True)
+
+
+def _write_daily_entries(records: list[PaperRecord], papers: dict[str, Paper]) -> set[str]:
+    """Create or update imported daily-list entries; return the ids whose entry changed."""
+    listed = [r for r in records if r.daily_listing]
+    touched: set[str] = set()
+    if not listed:
+        return touched
+    existing = {
+        (e.paper_id, e.day): e
+        for e in DailyEntry.objects.filter(paper_id__in=[papers[r.arxiv_id].pk for r in listed])
+    }
+    for record in listed:
+        day, upvotes, source = (
+            record.daily_listing.day,
+            record.daily_listing.upvotes,
+            record.daily_listing.source,
+        )
+        paper = papers[record.arxiv_id]
+        entry = existing.get((paper.pk, day))
+        if entry is None:
+            existing[(paper.pk, day)] = DailyEntry.objects.create(
+                paper=paper, day=day, source=source, imported_upvotes=upvotes
+            )
+            touched.add(record.arxiv_id)
+        elif entry.imported_upvotes != upvotes and entry.source == source:
+            DailyEntry.objects.filter(pk=entry.pk).update(imported_upvotes=upvotes)
+            entry.imported_upvotes = upvotes
+            touched.add(record.arxiv_id)
+    return touched

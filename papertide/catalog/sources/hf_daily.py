@@ -1,0 +1,80 @@
+"""Hugging Face daily papers: the papers and their place in the daily list, with their upvotes.
+
+Two shapes are read: the `GET /api/daily_papers` response (a list of entries, each with its `paper`
+and the submission time `publishedAt`), and the PaperExplorer scrape (an object keyed by arXiv id, with
+`publication_date` and `upvotes`), whose day is the paper's arXiv date since the scrape has no other.
+"""
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from papertide.community.models import DailyEntry
+
+from ..records import DailyListing, PaperRecord, RejectedRecord
+from .snapshot import open_text
+
+SOURCE = "huggingface"
+
+
+def read_hf_daily(path: str | Path) -> Iterator[PaperRecord | RejectedRecord]:
+    with open_text(path) as f:
+        try:
+            data = json.load(f)
+        except json.JSONDecodeError as exc:
+            yield RejectedRecord(f"{Path(path).name}: invalid JSON ({exc.msg} at line {exc.lineno})")
+            return
+    if isinstance(data, dict):
+        entries = ((key, value) for key, value in data.items())
+        parse = _from_scrape
+    elif isinstance(data, list):
+        entries = ((str(i), value) for i, value in enumerate(data))
+        parse = _from_api
+    else:
+        yield RejectedRecord(f"{Path(path).name}: neither a daily_papers list nor a papers object")
+        return
+    for key, value in entries:
+        try:
+            yield parse(key, value)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            reason = f"the field {exc.args[0]!r} is missing" if isinstance(exc, KeyError) else str(exc)
+            yield RejectedRecord(f"entry {key[:40]}: {reason}", key[:80])
+
+
+def _upvotes(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"upvotes must be a count, not {value!r}")
+    return value
+
+
+def _when(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def _from_scrape(arxiv_id: str, item: dict) -> PaperRecord:
+    published = _when(item["publication_date"])
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        source=SOURCE,
+        title=item["title"],
+        abstract=item.get("abstract") or None,
+        authors=[str(a) for a in item["authors"]],
+        published=published,
+        daily_listing=DailyListing(published.date(), _upvotes(item["upvotes"]), DailyEntry.HUGGINGFACE),
+    )
+
+
+def _from_api(index: str, entry: dict) -> PaperRecord:
+    paper = entry["paper"]
+    published = _when(paper["publishedAt"]) if paper.get("publishedAt") else None
+    submitted = _when(entry["publishedAt"])
+    return PaperRecord(
+        arxiv_id=paper["id"],
+        source=SOURCE,
+        title=paper.get("title") or entry["title"],
+        abstract=paper.get("summary") or None,
+        authors=[a["name"] for a in paper["authors"] if not a.get("hidden")],
+        published=published,
+        daily_listing=DailyListing(submitted.date(), _upvotes(paper["upvotes"]), DailyEntry.HUGGINGFACE),
+    )

@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from .ids import InvalidArxivId, parse_arxiv_id
+from .models import Paper
+
+
+def paper_list(request):
+    papers = Paper.objects.newest().only(
+        "arxiv_id", "title", "authors", "categories", "primary_category", "listed_on", "current_version"
+    )
+    category = request.GET.get("category", "").strip()
+    if category:
+        papers = papers.in_category(category)
+    page = Paginator(papers, settings.PAPERTIDE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "catalog/paper_list.html", {"page": page, "category": category})
+
+
+def paper_detail(request, arxiv_id):
+    try:
+        arxiv_id = parse_arxiv_id(arxiv_id).id
+    except InvalidArxivId:
+        arxiv_id = ""
+    paper = get_object_or_404(Paper.objects.prefetch_related("versions", "code_links"), arxiv_id=arxiv_id)
+    return render(request, "catalog/paper_detail.html", {"paper": paper})

@@ -1,0 +1,213 @@
+"""papertide settings: every value comes from the environment, read through typed helpers.
+
+With no environment variables at all the service boots on SQLite under ``var/`` (or ``$PAPERTIDE_HOME``).
+``DATABASE_URL`` switches to PostgreSQL. Every variable read here is documented in docs/settings.md,
+and a test fails when one is not.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+# Names of every environment variable this file reads, so the docs test can check them all.
+ENV_VARS: list[str] = []
+
+
+def env_str(name: str, default: str) -> str:
+    ENV_VARS.append(name)
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = env_str(name, "true" if default else "false").strip().lower()
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off", ""):
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    raw = env_str(name, str(default)).strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, not {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def env_float(name: str, default: float, minimum: float = 0.0) -> float:
+    raw = env_str(name, str(default)).strip()
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {raw!r}") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {value}")
+    return value
+
+
+def env_list(name: str, default: str) -> list[str]:
+    """A list separated by spaces or commas."""
+    return [item for item in env_str(name, default).replace(",", " ").split() if item]
+
+
+BASE_DIR = Path(__file__).resolve().parent
+HOME = Path(env_str("PAPERTIDE_HOME", "var")).resolve()
+
+DEBUG = env_bool("PAPERTIDE_DEBUG", False)
+DATABASE_URL = env_str("DATABASE_URL", "")
+
+SECRET_KEY = env_str("PAPERTIDE_SECRET_KEY", "")
+if not SECRET_KEY:
+    if DEBUG:
+        SECRET_KEY = "papertide-debug-only-key"
+    elif DATABASE_URL:
+        # Several web processes on several machines must share one key; a generated one would differ.
+        raise ImproperlyConfigured(
+            "PAPERTIDE_SECRET_KEY must be set when DATABASE_URL is set and DEBUG is off"
+        )
+    else:
+        # Single-machine SQLite mode: keep a generated key beside the database, readable by its owner only.
+        HOME.mkdir(parents=True, exist_ok=True)
+        key_file = HOME / "secret.key"
+        if not key_file.exists():
+            key_file.touch(mode=0o600)
+            key_file.write_text(secrets.token_urlsafe(50))
+        SECRET_KEY = key_file.read_text().strip()
+
+ALLOWED_HOSTS = env_list("PAPERTIDE_ALLOWED_HOSTS", "127.0.0.1 localhost")
+CSRF_TRUSTED_ORIGINS = env_list("PAPERTIDE_CSRF_TRUSTED_ORIGINS", "")
+SITE_NAME = env_str("PAPERTIDE_SITE_NAME", "papertide")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "papertide.catalog",
+    "papertide.community",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "papertide.urls"
+WSGI_APPLICATION = "papertide.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "papertide.catalog.context_processors.site",
+            ],
+        },
+    },
+]
+
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+else:
+    HOME.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": HOME / "papertide.sqlite3",
+            "OPTIONS": {
+                # IMMEDIATE takes the write lock at BEGIN, so concurrent writers wait (busy timeout)
+                # instead of failing with "database is locked" when they upgrade a read lock.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = HOME / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Serve static files straight from the app folders, so `papertide serve` needs no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if env_bool("PAPERTIDE_HTTPS", False):
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"papertide": {"handlers": ["console"], "level": env_str("PAPERTIDE_LOG_LEVEL", "INFO")}},
+}
+
+# --- papertide's own settings -----------------------------------------------------------------------
+
+# What `make run` imports at start: a file (snapshot, listing or Hugging Face JSON) or else recent arXiv.
+PAPERTIDE_IMPORT = env_str("PAPERTIDE_IMPORT", "")
+PAPERTIDE_CATEGORIES = env_list("PAPERTIDE_CATEGORIES", "cs.CV cs.CL cs.LG cs.AI")
+PAPERTIDE_IMPORT_DAYS = env_int("PAPERTIDE_IMPORT_DAYS", 7, minimum=1)
+
+# arXiv endpoints and politeness. arXiv asks for at most one request every 3 seconds.
+PAPERTIDE_ARXIV_API_URL = env_str("PAPERTIDE_ARXIV_API_URL", "https://export.arxiv.org/api/query")
+PAPERTIDE_OAI_URL = env_str("PAPERTIDE_OAI_URL", "https://oaipmh.arxiv.org/oai")
+PAPERTIDE_ARXIV_DELAY = env_float("PAPERTIDE_ARXIV_DELAY", 3.0)
+PAPERTIDE_HTTP_TIMEOUT = env_float("PAPERTIDE_HTTP_TIMEOUT", 30.0, minimum=0.1)
+PAPERTIDE_HTTP_RETRIES = env_int("PAPERTIDE_HTTP_RETRIES", 4)
+PAPERTIDE_HTTP_BACKOFF = env_float("PAPERTIDE_HTTP_BACKOFF", 5.0)
+PAPERTIDE_RETRY_AFTER_MAX = env_float("PAPERTIDE_RETRY_AFTER_MAX", 600.0)
+PAPERTIDE_ARXIV_PAGE_SIZE = env_int("PAPERTIDE_ARXIV_PAGE_SIZE", 200, minimum=1)
+
+# Ingestion: how many records share one transaction.
+PAPERTIDE_INGEST_BATCH = env_int("PAPERTIDE_INGEST_BATCH", 1000, minimum=1)
+
+# Pages.
+PAPERTIDE_PAGE_SIZE = env_int("PAPERTIDE_PAGE_SIZE", 25, minimum=1)
+
+# `papertide serve`.
+PAPERTIDE_BIND = env_str("PAPERTIDE_BIND", "127.0.0.1:8000")
+PAPERTIDE_WEB_WORKERS = env_int("PAPERTIDE_WEB_WORKERS", 2, minimum=1)
