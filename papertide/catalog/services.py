@@ -10,6 +10,7 @@ import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,6 +35,7 @@ TEXT_FIELDS = (
     "license",
 )
 MAX_EXAMPLES = 20
+CLOCK_SLACK = timedelta(days=2)
 
 
 @dataclass
@@ -171,6 +173,19 @@ def upsert_batch(records: list[PaperRecord], stats: IngestStats) -> None:
             stats.reject(exc)
     if not valid:
         return
+    # Fast path: a record identical to the last one merged into its paper changes nothing.
+    digests = [r.digest() for r in valid]
+    stored = dict(
+        Paper.objects.filter(arxiv_id__in={r.arxiv_id for r in valid}).values_list(
+            "arxiv_id", "record_digest"
+        )
+    )
+    same = [stored.get(r.arxiv_id) == d for r, d in zip(valid, digests, strict=True)]
+    stats.unchanged += sum(same)
+    valid = [r for r, s in zip(valid, same, strict=True) if not s]
+    digests = [d for d, s in zip(digests, same, strict=True) if not s]
+    if not valid:
+        return
     ids = {r.arxiv_id for r in valid}
     papers = {p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=ids)}
     known_versions = (
@@ -183,43 +198,46 @@ def upsert_batch(records: list[PaperRecord], stats: IngestStats) -> None:
     changed: dict[str, set[str]] = {}
     relink: set[str] = set()
     new_versions: dict[tuple[str, int], Version] = {}
-    outcome: dict[str, str] = {}
-    for record in valid:
+    outcome: list[str] = []  # one per valid record, in order
+    for record, digest in zip(valid, digests, strict=True):
         paper = papers.get(record.arxiv_id)
         if paper is None:
             paper = papers[record.arxiv_id] = created[record.arxiv_id] = Paper(arxiv_id=record.arxiv_id)
             merge(paper, record)
             relink.add(record.arxiv_id)
-            outcome[record.arxiv_id] = "new"
+            result = "new"
         else:
             fields = merge(paper, record)
+            result = "updated" if fields else "unchanged"
+            if paper.record_digest != digest:
+                fields.add("record_digest")  # remembered, but not a change anyone sees
             if fields and record.arxiv_id not in created:
                 changed.setdefault(record.arxiv_id, set()).update(fields)
                 if {"abstract", "comments"} & fields:
                     relink.add(record.arxiv_id)
-            outcome.setdefault(record.arxiv_id, "unchanged")
-            if fields and outcome[record.arxiv_id] == "unchanged":
-                outcome[record.arxiv_id] = "updated"
+        paper.record_digest = digest
         for number, submitted in record.versions.items():
             key = (record.arxiv_id, number)
             if key not in known_versions and key not in new_versions:
                 new_versions[key] = Version(number=number, submitted=submitted)
-                if outcome[record.arxiv_id] == "unchanged":
-                    outcome[record.arxiv_id] = "updated"
+                result = "updated" if result == "unchanged" else result
+        outcome.append(result)
 
     Paper.objects.bulk_create(created.values())
     now = timezone.now()
     for arxiv_id, fields in changed.items():
         paper = papers[arxiv_id]
-        Paper.objects.filter(pk=paper.pk).update(modified_at=now, **{f: getattr(paper, f) for f in fields})
+        seen = {"modified_at": now} if fields != {"record_digest"} else {}
+        Paper.objects.filter(pk=paper.pk).update(**seen, **{f: getattr(paper, f) for f in fields})
     for (arxiv_id, _), version in new_versions.items():
         version.paper_id = papers[arxiv_id].pk
     Version.objects.bulk_create(new_versions.values(), ignore_conflicts=True)
     _write_code_links([papers[i] for i in relink], replace=[papers[i].pk for i in relink if i not in created])
-    for arxiv_id in _write_daily_entries(valid, papers):
-        if outcome[arxiv_id] == "unchanged":
-            outcome[arxiv_id] = "updated"
-    counts = Counter(outcome.values())
+    listed = _write_daily_entries(valid, papers)
+    for i, record in enumerate(valid):
+        if record.arxiv_id in listed and outcome[i] == "unchanged":
+            outcome[i] = "updated"
+    counts = Counter(outcome)
     stats.new += counts["new"]
     stats.updated += counts["updated"]
     stats.unchanged += counts["unchanged"]
@@ -228,10 +246,13 @@ def upsert_batch(records: list[PaperRecord], stats: IngestStats) -> None:
 def merge(paper: Paper, record: PaperRecord) -> set[str]:
     """Apply what the record says to the paper; return the names of the fields that changed.
 
-    A record of an older version than the one stored changes nothing but the version history.
+    A record of an older version than the one stored (by number, or by the latest version's date when a
+    source gives no number) changes nothing but the version history.
     """
     if record.version and paper.current_version and record.version < paper.current_version:
         return set()
+    if record.updated and paper.updated and record.updated.date() < paper.updated.date():
+        return set()  # the source describes an earlier version than the one stored
     changed = set()
 
     def put(name, value):
@@ -245,8 +266,11 @@ def merge(paper: Paper, record: PaperRecord) -> set[str]:
             put(name, value)
     if record.categories:
         put("primary_category", record.categories[0])
-    # Sources differ in precision (OAI-PMH gives the day, Kaggle the second): only a different day counts.
-    if record.published and (paper.published is None or record.published.date() != paper.published.date()):
+    # Sources differ in precision and time zone (OAI-PMH gives arXiv's local day, Kaggle the UTC second):
+    # only a difference of more than two days is a correction.
+    if record.published and (
+        paper.published is None or abs(record.published - paper.published) > CLOCK_SLACK
+    ):
         put("published", record.published)
     if record.updated and (paper.updated is None or record.updated > paper.updated):
         put("updated", record.updated)
