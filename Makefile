@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test lint bench clean chromium
 
 setup: $(VENV)/.installed
 
@@ -17,10 +17,16 @@ run: setup
 	$(BIN)/papertide ingest startup
 	$(BIN)/papertide serve
 
-test: setup
+test: setup chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+
+# Browser tests drive Debian's chromium (Playwright's own browser download cannot work offline).
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
+		echo "chromium is not installed and cannot be installed here: browser tests will skip"
 
 lint: setup
 	$(BIN)/ruff check --fix .

@@ -1,0 +1,59 @@
+"""The first pages in a real browser: newest papers, paging, a paper page, and escaping."""
+
+import gzip
+import json
+from itertools import islice
+from pathlib import Path
+
+import pytest
+
+from papertide.catalog.services import ingest
+from papertide.catalog.sources.snapshot import from_listing
+from tests.browser import browser_page  # noqa: F401  (fixture)
+from tests.conftest import data_path
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def listing_rows(n: int) -> list[dict]:
+    with gzip.open(data_path("arxiv/listings-2025-03-to-2026-07.jsonl.gz"), "rt") as f:
+        return [json.loads(line) for line in islice(f, n)]
+
+
+def test_reader_browses_newest_papers_and_opens_one(live_server, browser_page, settings):  # noqa: F811
+    settings.PAPERTIDE_PAGE_SIZE = 10
+    rows = listing_rows(30)
+    ingest([from_listing(r) for r in rows], "test")
+    page = browser_page
+
+    page.goto(live_server.url + "/")
+    stylesheet = page.locator("link[rel=stylesheet]").get_attribute("href")
+    assert page.request.get(live_server.url + stylesheet).status == 200
+    titles = page.locator("li.paper a.title")
+    assert titles.count() == 10
+    assert "Page 1 of 3" in page.locator("nav.pager").inner_text()
+
+    page.click("text=Older →")
+    assert "Page 2 of 3" in page.locator("nav.pager").inner_text()
+
+    first = page.locator("li.paper a.title").first
+    title = first.inner_text()
+    first.click()
+    page.wait_for_selector("article.paper-page")
+    assert page.locator("h1").inner_text() == title
+    assert page.locator("a", has_text="PDF").get_attribute("href").startswith("https://arxiv.org/pdf/")
+    assert page.locator("section.abstract p").count() >= 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "paper-page.png"), full_page=True)
+
+
+def test_markup_from_a_source_is_shown_as_text_not_run(live_server, browser_page):  # noqa: F811
+    row = listing_rows(1)[0]
+    payload = "<img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>"
+    ingest([from_listing(dict(row, title=row["title"] + " " + payload, authors=[payload]))], "test")
+    page = browser_page
+    page.goto(live_server.url + f"/papers/{row['id']}/")
+    assert page.title() != "pwned"
+    assert page.locator("article img").count() == 0
+    assert "<script>" in page.locator("h1").inner_text()
