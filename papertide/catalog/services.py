@@ -114,18 +114,18 @@ def ingest(
     stats = IngestStats()
     if run is None:
         run = IngestRun.objects.create(source=source, params=params[:500])
+    # A resumed run carries on counting from what its earlier part stored.
+    base = (run.new, run.updated, run.unchanged, run.rejected)
     batch: list[PaperRecord] = []
 
     def flush(checkpoint: Checkpoint | None = None) -> None:
         with transaction.atomic():
             upsert_batch(batch, stats)
             if checkpoint is not None:
-                run.resume_token, run.cursor, run.total = (
-                    checkpoint.token,
-                    checkpoint.cursor,
-                    checkpoint.total,
-                )
-            _save_counts(run, stats)
+                run.resume_token, run.cursor = checkpoint.token, checkpoint.cursor
+                if checkpoint.total is not None:  # the last page of a chain does not repeat the total
+                    run.total = checkpoint.total
+            _save_counts(run, stats, base)
         if on_progress:
             on_progress(len(batch))
         batch.clear()
@@ -149,17 +149,13 @@ def ingest(
         run.state, run.resume_token = IngestRun.DONE, ""
         run.message = f"{stats.total_rejected} rejected" if stats.total_rejected else ""
     run.finished_at = timezone.now()
-    _save_counts(run, stats)
+    _save_counts(run, stats, base)
     return stats, run
 
 
-def _save_counts(run: IngestRun, stats: IngestStats) -> None:
-    run.new, run.updated, run.unchanged, run.rejected = (
-        stats.new,
-        stats.updated,
-        stats.unchanged,
-        stats.total_rejected,
-    )
+def _save_counts(run: IngestRun, stats: IngestStats, base: tuple[int, ...]) -> None:
+    counts = (stats.new, stats.updated, stats.unchanged, stats.total_rejected)
+    run.new, run.updated, run.unchanged, run.rejected = (b + c for b, c in zip(base, counts, strict=True))
     run.save()
 
 

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 
-from ..ids import parse_arxiv_id
+from ..ids import InvalidArxivId, parse_arxiv_id
 from ..records import PaperRecord, RejectedRecord
 from ..services import SourceError
 from .atom import ArxivAPIError, FeedInfo, parse_feed
@@ -28,8 +28,14 @@ class ArxivAPI:
         self.page_size = page_size or settings.PAPERTIDE_ARXIV_PAGE_SIZE
 
     def lookup(self, ids: Iterable[str]) -> Iterator[PaperRecord | RejectedRecord]:
-        """Records for the given ids (versioned ids give that version). Unknown ids yield nothing."""
-        wanted = [str(parse_arxiv_id(i)) for i in ids]
+        """Records for the given ids (versioned ids give that version). Unknown ids yield nothing; text that
+        is not an arXiv id yields a RejectedRecord (a source reports bad input, it does not raise it)."""
+        wanted = []
+        for raw in ids:
+            try:
+                wanted.append(str(parse_arxiv_id(raw)))
+            except InvalidArxivId as exc:
+                yield RejectedRecord(str(exc), str(raw)[:80])
         for start in range(0, len(wanted), MAX_IDS_PER_REQUEST):
             chunk = wanted[start : start + MAX_IDS_PER_REQUEST]
             yield from self._pages({"id_list": ",".join(chunk)}, limit=len(chunk))

@@ -5,6 +5,7 @@ Retry-After, which we obey (capped). Other failures (5xx, dropped connections, t
 exponential backoff, then reported as a SourceError with what went wrong.
 """
 
+import http.client
 import logging
 import threading
 import time
@@ -55,7 +56,10 @@ class PoliteClient:
                 with urllib.request.urlopen(request, timeout=self.timeout) as reply:
                     return Response(reply.status, reply.read(), url)
             except urllib.error.HTTPError as exc:
-                body = exc.read() if exc.fp else b""
+                try:
+                    body = exc.read() if exc.fp else b""
+                except (OSError, http.client.HTTPException):
+                    body = b""
                 if exc.code in ok_statuses:
                     return Response(exc.code, body, url)
                 wait = self._retry_after(exc) if exc.code in (429, 503) else None
@@ -64,6 +68,10 @@ class PoliteClient:
             except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
                 reason = getattr(exc, "reason", exc)
                 wait, permanent, problem = None, False, f"cannot reach {_host(url)}: {reason}"
+            except http.client.HTTPException as exc:
+                # A reply cut short (IncompleteRead) or garbled (BadStatusLine): not an OSError, but as
+                # transient as a dropped connection.
+                wait, permanent, problem = None, False, f"broken reply from {_host(url)}: {exc!r}"
             if permanent or attempt > self.retries:
                 raise SourceError(f"{problem} for {url} (after {attempt} attempt{'s' * (attempt > 1)})")
             if wait is None:

@@ -54,6 +54,11 @@ class OAIHarvester:
             if page.error_code == "noRecordsMatch":
                 yield Checkpoint("", cursor, 0)
                 return
+            if page.error_code == "badResumptionToken" and token:
+                raise SourceError(
+                    f"OAI-PMH error badResumptionToken: {page.error_text} for {url}; the token has expired, "
+                    "run again with --restart to harvest from the beginning"
+                )
             if page.error_code:
                 raise SourceError(f"OAI-PMH error {page.error_code}: {page.error_text} for {url}")
             if page.truncated:
