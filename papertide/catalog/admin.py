@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import CodeLink, IngestRun, Paper, Version
 
@@ -11,6 +12,8 @@ class VersionInline(admin.TabularInline):
 class CodeLinkInline(admin.TabularInline):
     model = CodeLink
     extra = 0
+    # A link typed without a scheme is https (Django 5 warns that its http default changes in 6.0).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Paper)
@@ -19,6 +22,7 @@ class PaperAdmin(admin.ModelAdmin):
     list_filter = ["primary_category"]
     search_fields = ["=arxiv_id", "title"]
     date_hierarchy = "listed_on"
+    ordering = ["-listed_on", "-arxiv_id"]  # newest first, as the site lists them (the paper_newest index)
     readonly_fields = ["created_at", "modified_at"]
     inlines = [VersionInline, CodeLinkInline]
     show_full_result_count = False  # COUNT(*) over a large catalog on every page is slow

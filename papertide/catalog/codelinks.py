@@ -4,9 +4,22 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-URL = re.compile(r"https?://[^\s<>\"'{}\\|^`]+", re.IGNORECASE)
+# Square brackets end a URL: abstracts use Markdown, "[https://github.com/a/b](https://github.com/a/b)".
+URL = re.compile(r"https?://[^\s<>\"'{}\\|^`\[\]]+", re.IGNORECASE)
+# LaTeX escapes inside URLs ("https://github.com/a/ssl\\_seg"): the URL means the bare character.
+LATEX_ESCAPE = re.compile(r"\\([_%#&~])")
 # Hosts whose links point at papers or identifiers, not at code or project pages.
-IGNORED_HOSTS = {"arxiv.org", "export.arxiv.org", "doi.org", "dx.doi.org", "creativecommons.org"}
+# imstat.org and isi.cbs.nl are the journal links in the IMS and Bernoulli boilerplate of thousands of
+# math.ST comments ("Published at http://dx.doi.org/... in the Annals ... (http://www.imstat.org/aap/)").
+IGNORED_HOSTS = {
+    "arxiv.org",
+    "export.arxiv.org",
+    "doi.org",
+    "dx.doi.org",
+    "creativecommons.org",
+    "imstat.org",
+    "isi.cbs.nl",
+}
 CODE_HOSTS = {"gitlab.com", "bitbucket.org", "codeberg.org", "anonymous.4open.science", "sourceforge.net"}
 GITHUB_RESERVED = {
     "about",
@@ -19,6 +32,8 @@ GITHUB_RESERVED = {
     "collections",
 }
 TRAILING = ".,;:!?)]}>'\"*"
+# Hosts that serve every page over HTTPS: an http:// link to them is written as https://.
+HTTPS_HOSTS = CODE_HOSTS | {"huggingface.co"}
 
 
 @dataclass(frozen=True)
@@ -40,7 +55,8 @@ def normalise(url: str) -> Link | None:
     url = _strip_trailing(url)
     try:
         parts = urlsplit(url)
-    except ValueError:
+        port = parts.port
+    except ValueError:  # an unreadable host or port
         return None
     host = (parts.hostname or "").lower()
     if not host or "." not in host:
@@ -65,10 +81,11 @@ def normalise(url: str) -> Link | None:
     else:
         kind = "project"
     path = parts.path.rstrip("/")
-    return Link(
-        urlunsplit(("https" if parts.scheme.lower() == "https" else "http", host, path, parts.query, "")),
-        kind,
-    )
+    if kind == "code":
+        path = path.removesuffix(".git")
+    secure = parts.scheme.lower() == "https" or host in HTTPS_HOSTS or host.endswith(".github.io")
+    netloc = f"{host}:{port}" if port else host  # a project page on http://host:3000 needs its port
+    return Link(urlunsplit(("https" if secure else "http", netloc, path, parts.query, "")), kind)
 
 
 def find_links(*texts: str | None) -> list[Link]:
@@ -77,7 +94,7 @@ def find_links(*texts: str | None) -> list[Link]:
     for text in texts:
         if not text or "://" not in text:
             continue
-        for match in URL.finditer(text):
+        for match in URL.finditer(LATEX_ESCAPE.sub(r"\1", text)):
             link = normalise(match.group())
             if link and link.url.lower() not in seen:
                 seen[link.url.lower()] = link

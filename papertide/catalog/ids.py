@@ -40,6 +40,8 @@ def parse_arxiv_id(text: str) -> ArxivId:
         if match:
             if not 1 <= int(match["mm"]) <= 12:
                 raise InvalidArxivId(f"{raw[:80]!r} is not an arXiv id: month {match['mm']} does not exist")
+            if pattern is NEW_STYLE and value[:4] < "0704":
+                raise InvalidArxivId(f"{raw[:80]!r} is not an arXiv id: new-style ids start in 0704")
             if pattern is NEW_STYLE and len(match["num"]) == 5 and value[:4] < "1501":
                 raise InvalidArxivId(f"{raw[:80]!r} is not an arXiv id: 5-digit numbers start in 1501")
             if pattern is NEW_STYLE and len(match["num"]) == 4 and value[:4] >= "1501":

@@ -1,4 +1,6 @@
-from django.db import models
+import json
+
+from django.db import connection, models
 from django.urls import reverse
 
 from . import text
@@ -9,8 +11,12 @@ class PaperQuerySet(models.QuerySet):
         return self.order_by("-listed_on", "-arxiv_id")
 
     def in_category(self, category: str):
-        # categories is a JSON list; the primary category has its own indexed column.
-        return self.filter(models.Q(primary_category=category) | models.Q(categories__contains=category))
+        """Papers listed in a category, as primary or cross-list."""
+        if connection.features.supports_json_field_contains:  # PostgreSQL: JSON containment
+            listed = models.Q(categories__contains=[category])
+        else:  # SQLite has no JSON containment: match the quoted name in the stored JSON text
+            listed = models.Q(categories__icontains=json.dumps(category))
+        return self.filter(models.Q(primary_category=category) | listed)
 
 
 class Paper(models.Model):
@@ -63,6 +69,11 @@ class Paper(models.Model):
     @property
     def authors_display(self) -> list[str]:
         return [text.clean(name) for name in self.authors]
+
+    @property
+    def authors_preview(self) -> list[str]:
+        """The first authors, for lists: cleaning thousands of names to show six would be waste."""
+        return [text.clean(name) for name in self.authors[:6]]
 
     @property
     def comments_display(self) -> str:

@@ -73,6 +73,8 @@ class PaperRecord:
         self.arxiv_id = parsed.id
         if parsed.version and not self.version:
             self.version = parsed.version
+        if not isinstance(self.title, str | None):
+            raise RejectedRecord(f"the title is {type(self.title).__name__}, not text", self.arxiv_id)
         # Leading indentation and trailing newlines differ between arXiv's outlets; they carry no content.
         for name in TEXT_FIELDS:
             value = getattr(self, name)

@@ -6,8 +6,9 @@ and the submission time `publishedAt`), and the PaperExplorer scrape (an object 
 """
 
 import json
+import zlib
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from papertide.community.models import DailyEntry
@@ -24,6 +25,15 @@ def read_hf_daily(path: str | Path) -> Iterator[PaperRecord | RejectedRecord]:
             data = json.load(f)
         except json.JSONDecodeError as exc:
             yield RejectedRecord(f"{Path(path).name}: invalid JSON ({exc.msg} at line {exc.lineno})")
+            return
+        except UnicodeDecodeError as exc:
+            yield RejectedRecord(f"{Path(path).name}: not UTF-8 ({exc.reason})")
+            return
+        except EOFError as exc:  # a truncated gzip file
+            yield RejectedRecord(f"{Path(path).name}: file ends early ({exc})")
+            return
+        except (OSError, zlib.error) as exc:
+            yield RejectedRecord(f"{Path(path).name}: unreadable compressed data ({exc})")
             return
     if isinstance(data, dict):
         entries = ((key, value) for key, value in data.items())
@@ -48,8 +58,22 @@ def _upvotes(value) -> int:
     return value
 
 
+def _title(value) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"title must be text, not {type(value).__name__}")
+    return value
+
+
 def _when(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return when if when.tzinfo else when.replace(tzinfo=UTC)  # Hugging Face's times are UTC
+
+
+def _names(value) -> list[str]:
+    # A string here would otherwise become one "author" per character.
+    if not isinstance(value, list):
+        raise TypeError(f"authors must be a list, not {type(value).__name__}")
+    return [str(name) for name in value]
 
 
 def _from_scrape(arxiv_id: str, item: dict) -> PaperRecord:
@@ -57,9 +81,9 @@ def _from_scrape(arxiv_id: str, item: dict) -> PaperRecord:
     return PaperRecord(
         arxiv_id=arxiv_id,
         source=SOURCE,
-        title=item["title"],
+        title=_title(item["title"]),
         abstract=item.get("abstract") or None,
-        authors=[str(a) for a in item["authors"]],
+        authors=_names(item["authors"]),
         published=published,
         daily_listing=DailyListing(published.date(), _upvotes(item["upvotes"]), DailyEntry.HUGGINGFACE),
     )
@@ -72,9 +96,9 @@ def _from_api(index: str, entry: dict) -> PaperRecord:
     return PaperRecord(
         arxiv_id=paper["id"],
         source=SOURCE,
-        title=paper.get("title") or entry["title"],
+        title=_title(paper.get("title") or entry["title"]),
         abstract=paper.get("summary") or None,
-        authors=[a["name"] for a in paper["authors"] if not a.get("hidden")],
+        authors=_names([a["name"] for a in paper["authors"] if not a.get("hidden")]),
         published=published,
         daily_listing=DailyListing(submitted.date(), _upvotes(paper["upvotes"]), DailyEntry.HUGGINGFACE),
     )

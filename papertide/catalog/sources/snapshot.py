@@ -6,6 +6,7 @@ constant whatever the file's size. Each line's format is recognised from its key
 
 import gzip
 import json
+import zlib
 from collections.abc import Iterator
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
@@ -25,21 +26,35 @@ def open_text(path: str | Path):
     return path.open("rt", encoding="utf-8", errors="strict")
 
 
+def open_bytes(path: str | Path):
+    path = Path(path)
+    with path.open("rb") as f:
+        magic = f.read(2)
+    return gzip.open(path, "rb") if magic == GZIP_MAGIC else path.open("rb")
+
+
 def read_snapshot(path: str | Path) -> Iterator[PaperRecord | RejectedRecord]:
-    with open_text(path) as lines:
+    # Lines are split as bytes and decoded one at a time: a line that is not UTF-8 is rejected alone
+    # (decoding the file as text failed a whole 8 KiB chunk, and stopped there, for one bad byte).
+    with open_bytes(path) as lines:
         number = 0
         while True:
             number += 1
             try:
-                line = next(lines)
+                raw = next(lines)
             except StopIteration:
                 return
-            except UnicodeDecodeError as exc:
-                yield RejectedRecord(f"line {number}: not UTF-8 ({exc.reason})")
-                return  # the decoder cannot find the next line boundary reliably after this
-            except (EOFError, OSError) as exc:  # a truncated gzip stream
+            except EOFError as exc:  # a truncated gzip stream
                 yield RejectedRecord(f"line {number}: file ends early ({exc})")
                 return
+            except (OSError, zlib.error) as exc:  # damaged gzip data
+                yield RejectedRecord(f"line {number}: unreadable compressed data ({exc})")
+                return
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield RejectedRecord(f"line {number}: not UTF-8 ({exc.reason} at byte {exc.start})")
+                continue
             if not line.strip():
                 continue
             try:
@@ -78,7 +93,7 @@ def from_listing(data: dict) -> PaperRecord:
     return PaperRecord(
         arxiv_id=data["id"],
         source="listing",
-        title=data["title"],
+        title=_text(data["title"]),
         abstract=_text(data["summary"]),
         authors=_string_list(data["authors"], "authors"),
         # The listing pages mix MSC and ACM classes (68T45, I.2.10) into the categories: keep arXiv's own.
@@ -104,7 +119,7 @@ def from_kaggle(data: dict) -> PaperRecord:
         arxiv_id=data["id"],
         source="kaggle",
         version=current,
-        title=data["title"],
+        title=_text(data["title"]),
         abstract=_text(data.get("abstract")),
         authors=authors or None,
         categories=categories.split() if categories else None,
