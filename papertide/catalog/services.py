@@ -48,7 +48,13 @@ class Checkpoint:
 
 
 class SourceError(Exception):
-    """A source failed in a way retrying did not mend (network, HTTP status, unreadable response)."""
+    """A source failed in a way retrying did not mend (network, HTTP status, unreadable response).
+
+    ``short`` says what went wrong without the request's URL, for one-line messages."""
+
+    def __init__(self, message: str, short: str | None = None):
+        super().__init__(message)
+        self.short = short or message
 
 
 @dataclass
@@ -59,6 +65,7 @@ class IngestStats:
     rejected: Counter = field(default_factory=Counter)
     examples: list[tuple[str, str]] = field(default_factory=list)
     error: str = ""
+    error_short: str = ""
 
     @property
     def stored(self) -> int:
@@ -143,7 +150,7 @@ def ingest(
         flush()
     except SourceError as exc:
         flush()
-        stats.error = str(exc)
+        stats.error, stats.error_short = str(exc), exc.short
         run.state, run.message = IngestRun.FAILED, str(exc)
     else:
         run.state, run.resume_token = IngestRun.DONE, ""

@@ -73,7 +73,8 @@ class PoliteClient:
                 # transient as a dropped connection.
                 wait, permanent, problem = None, False, f"broken reply from {_host(url)}: {exc!r}"
             if permanent or attempt > self.retries:
-                raise SourceError(f"{problem} for {url} (after {attempt} attempt{'s' * (attempt > 1)})")
+                attempts = f"after {attempt} attempt{'s' * (attempt > 1)}"
+                raise SourceError(f"{problem} for {url} ({attempts})", short=f"{problem} ({attempts})")
             if wait is None:
                 wait = self.backoff * 2 ** (attempt - 1)
             log.warning("%s for %s; retrying in %.0f s", problem, url, wait)

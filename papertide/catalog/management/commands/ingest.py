@@ -12,6 +12,7 @@ from papertide.catalog.models import IngestRun, Paper
 from papertide.catalog.services import IngestStats, ingest
 from papertide.catalog.sources.arxiv_api import ArxivAPI, last_days
 from papertide.catalog.sources.hf_daily import read_hf_daily
+from papertide.catalog.sources.http import PoliteClient
 from papertide.catalog.sources.oai_pmh import OAIHarvester, harvest_params
 from papertide.catalog.sources.snapshot import read_snapshot
 
@@ -122,12 +123,15 @@ class Command(BaseCommand):
             return
         since, until = last_days(settings.PAPERTIDE_IMPORT_DAYS)
         categories = settings.PAPERTIDE_CATEGORIES
-        stream = ArxivAPI().recent(categories, since, until)
-        stats = self.run(stream, "startup", f"categories={' '.join(categories)} from={since}", fail=False)
+        # At start-up a failed request is not retried: an offline machine should start serving at once.
+        stream = ArxivAPI(client=PoliteClient(retries=0)).recent(categories, since, until)
+        params = f"categories={' '.join(categories)} from={since}"
+        stats = self.run(stream, "startup", params, fail=False, quiet_failure=True)
         if stats.error:
+            have = Paper.objects.count()
             self.stdout.write(
-                f"arXiv cannot be reached ({stats.error}); serving the {Paper.objects.count():,} papers "
-                "already in the catalog. Set PAPERTIDE_IMPORT to import a file instead."
+                f"arXiv cannot be reached ({stats.error_short}); serving the {have:,} papers already in "
+                "the catalog. Set PAPERTIDE_IMPORT to a file to import it instead."
             )
 
     # --- shared ----------------------------------------------------------------------------------------
@@ -140,7 +144,13 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {path}: {exc.strerror}") from None
 
     def run(
-        self, stream, source: str, params: str, run: IngestRun | None = None, fail: bool = True
+        self,
+        stream,
+        source: str,
+        params: str,
+        run: IngestRun | None = None,
+        fail: bool = True,
+        quiet_failure: bool = False,
     ) -> IngestStats:
         self.stderr.write(f"importing from {source}: {params}")
         with tqdm(unit=" records", file=sys.stderr, disable=None, mininterval=0.5, dynamic_ncols=True) as bar:
@@ -152,8 +162,9 @@ class Command(BaseCommand):
                 batch_size=settings.PAPERTIDE_INGEST_BATCH,
                 on_progress=bar.update,
             )
-        for line in stats.summary_lines():
-            self.stdout.write(line)
+        if not (quiet_failure and stats.error and stats.stored == 0):
+            for line in stats.summary_lines():
+                self.stdout.write(line)
         if fail and stats.stored == 0 and (stats.error or stats.total_rejected):
             raise CommandError("nothing could be imported" + (f": {stats.error}" if stats.error else ""))
         return stats
