@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "papertide.catalog",
     "papertide.community",
+    "papertide.search",
 ]
 
 MIDDLEWARE = [
@@ -206,6 +207,10 @@ PAPERTIDE_ARXIV_PAGE_SIZE = env_int("PAPERTIDE_ARXIV_PAGE_SIZE", 200, minimum=1)
 
 # Ingestion: how many records share one transaction.
 PAPERTIDE_INGEST_BATCH = env_int("PAPERTIDE_INGEST_BATCH", 1000, minimum=1)
+
+# Search and embeddings.
+PAPERTIDE_EMBEDDING_MODEL = env_str("PAPERTIDE_EMBEDDING_MODEL", "")
+PAPERTIDE_EMBEDDING_COMPILE = env_bool("PAPERTIDE_EMBEDDING_COMPILE", True)
 
 # Pages.
 PAPERTIDE_PAGE_SIZE = env_int("PAPERTIDE_PAGE_SIZE", 25, minimum=1)

@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from papertide.api.urls import api
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("", include("papertide.search.urls")),
     path("", include("papertide.catalog.urls")),
 ]

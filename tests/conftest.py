@@ -23,3 +23,14 @@ def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PAPERTIDE_ARXIV_DELAY = 0.0
     settings.PAPERTIDE_HTTP_BACKOFF = 0.0
+    # torch.compile costs ~20 s per process: worth it for the worker, not for a test run.
+    settings.PAPERTIDE_EMBEDDING_COMPILE = False
+
+
+@pytest.fixture(autouse=True)
+def _fresh_vector_cache():
+    """Each test's database starts empty: so must each process's in-memory vectors."""
+    from papertide.search import engine
+
+    engine._vectors = engine.CatalogVectors()
+    yield

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..community.models import DailyEntry
+from ..search.index import index_papers
 from .codelinks import find_links
 from .models import CodeLink, IngestRun, Paper, Version
 from .records import PaperRecord, RejectedRecord
@@ -35,6 +36,7 @@ TEXT_FIELDS = (
     "license",
 )
 MAX_EXAMPLES = 20
+INDEXED_FIELDS = {"title", "abstract", "authors"}
 CLOCK_SLACK = timedelta(days=2)
 
 
@@ -232,6 +234,9 @@ def upsert_batch(records: list[PaperRecord], stats: IngestStats) -> None:
         paper = papers[arxiv_id]
         seen = {"modified_at": now} if fields != {"record_digest"} else {}
         Paper.objects.filter(pk=paper.pk).update(**seen, **{f: getattr(paper, f) for f in fields})
+    # The keyword index moves with the catalog, in this transaction.
+    index_papers(list(created.values()), replace=False)
+    index_papers([papers[i] for i, fields in changed.items() if INDEXED_FIELDS & fields], replace=True)
     for (arxiv_id, _), version in new_versions.items():
         version.paper_id = papers[arxiv_id].pk
     Version.objects.bulk_create(new_versions.values(), ignore_conflicts=True)

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
+from papertide.search import engine
+
 from .ids import InvalidArxivId, parse_arxiv_id
 from .models import Paper
 
@@ -23,4 +25,7 @@ def paper_detail(request, arxiv_id):
     except InvalidArxivId:
         arxiv_id = ""
     paper = get_object_or_404(Paper.objects.prefetch_related("versions", "code_links"), arxiv_id=arxiv_id)
-    return render(request, "catalog/paper_detail.html", {"paper": paper})
+    nearest = engine.similar(paper.pk, limit=5)
+    by_id = Paper.objects.only("arxiv_id", "title", "authors", "listed_on").in_bulk([i for i, _ in nearest])
+    similar = [(by_id[i], score) for i, score in nearest if i in by_id]
+    return render(request, "catalog/paper_detail.html", {"paper": paper, "similar": similar})

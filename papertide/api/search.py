@@ -1,0 +1,73 @@
+"""GET /api/papers/search: Hugging Face's endpoint of that name, with papertide's own parameters."""
+
+from datetime import date
+from typing import Literal
+
+from django.db.models import Max, Prefetch
+from django.shortcuts import get_object_or_404
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+from pydantic import Field
+
+from papertide.catalog.ids import InvalidArxivId, parse_arxiv_id
+from papertide.catalog.models import CodeLink, Paper
+from papertide.search import engine
+
+from .serializers import paper_json
+
+router = Router(tags=["search"])
+
+
+class SearchParams(Schema):
+    q: str = Field("", description="free text; hybrid keyword and semantic search")
+    limit: int = Field(20, ge=1, le=100)
+    category: str = Field("", max_length=32, description="arXiv category, primary or cross-listed")
+    since: date | None = Field(None, alias="from", description="first listing day, YYYY-MM-DD")
+    until: date | None = Field(None, description="last listing day, YYYY-MM-DD")
+    has_code: bool = Field(False, description="only papers with a code link")
+    sort: Literal["relevance", "date"] = "relevance"
+    mode: Literal["hybrid", "keyword", "semantic"] = "hybrid"
+
+
+def papers_by_id(ids: list[int]) -> dict[int, Paper]:
+    papers = (
+        Paper.objects.filter(pk__in=ids)
+        .annotate(imported_upvotes=Max("daily_entries__imported_upvotes"))
+        .prefetch_related(Prefetch("code_links", queryset=CodeLink.objects.order_by("position")))
+    )
+    return {p.pk: p for p in papers}
+
+
+def entry(paper: Paper, hit: engine.Hit | None = None, similarity: float | None = None) -> dict:
+    data = paper_json(paper)
+    item = {"paper": data, "title": data["title"], "publishedAt": data["publishedAt"], "numComments": 0}
+    if hit is not None:
+        item["score"] = round(hit.score, 4)
+        item["keywordScore"] = round(hit.keyword, 4)
+        item["semanticScore"] = round(hit.semantic, 4)
+    if similarity is not None:
+        item["similarity"] = round(similarity, 4)
+    return item
+
+
+@router.get("/papers/search", summary="Search papers (Hugging Face compatible)")
+def search(request, params: Query[SearchParams]):
+    filters = engine.Filters(params.category.strip(), params.since, params.until, params.has_code)
+    results = engine.search(params.q, limit=params.limit, filters=filters, mode=params.mode)
+    papers = papers_by_id([h.paper_id for h in results.hits])
+    items = [(papers[h.paper_id], h) for h in results.hits if h.paper_id in papers]
+    if params.sort == "date":
+        items.sort(key=lambda item: (item[0].listed_on or date.min, item[0].arxiv_id), reverse=True)
+    return [entry(paper, hit) for paper, hit in items]
+
+
+@router.get("/papers/{path:arxiv_id}/similar", summary="Papers similar to one paper")
+def similar(request, arxiv_id: str, limit: int = Query(5, ge=1, le=50)):
+    try:
+        arxiv_id = parse_arxiv_id(arxiv_id).id
+    except InvalidArxivId as exc:
+        raise HttpError(400, str(exc)) from None
+    paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
+    nearest = engine.similar(paper.pk, limit)
+    papers = papers_by_id([i for i, _ in nearest])
+    return [entry(papers[i], similarity=s) for i, s in nearest if i in papers]

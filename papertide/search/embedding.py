@@ -1,0 +1,71 @@
+"""Embedding the catalog: papers without a vector of the configured model get one, in batches."""
+
+import logging
+from collections.abc import Callable
+
+from django.db import transaction
+from django.db.models import Q
+
+from papertide.catalog.models import Paper
+
+from .encoder import document_text, get_encoder, model_name
+from .models import PaperVector
+
+log = logging.getLogger("papertide.search")
+
+
+def pending():
+    """Papers whose vector is missing or was made by another model, newest first."""
+    name = model_name()
+    return Paper.objects.filter(Q(vector__isnull=True) | ~Q(vector__model=name)).order_by("-listed_on", "-id")
+
+
+def paper_text(paper: Paper) -> str:
+    """What is embedded: the cleaned title and abstract."""
+    return document_text(paper.title_display, paper.abstract_display)
+
+
+def embed_batch(papers: list[Paper]) -> int:
+    """Embed and store vectors for these papers; return how many were stored."""
+    if not papers:
+        return 0
+    texts = [paper_text(p) for p in papers]
+    vectors = get_encoder(fast=True).encode(texts)
+    name = model_name()
+    rows = [
+        PaperVector(paper_id=p.pk, model=name, vector=PaperVector.pack(v))
+        for p, v in zip(papers, vectors, strict=True)
+    ]
+    with transaction.atomic():
+        # Replacing rows (delete + insert) gives them a fresh updated_at, which web processes follow.
+        PaperVector.objects.filter(paper_id__in=[p.pk for p in papers]).delete()
+        PaperVector.objects.bulk_create(rows)
+    return len(rows)
+
+
+def embed_pending(
+    batch_size: int = 256,
+    limit: int | None = None,
+    on_progress: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> int:
+    """Embed pending papers batch by batch until none are left (or the limit, or a stop request).
+
+    Each batch is committed on its own, so an interrupted run loses at most one batch of work and the
+    next run starts with what is still pending.
+    """
+    done = 0
+    while not should_stop() and (limit is None or done < limit):
+        size = batch_size if limit is None else min(batch_size, limit - done)
+        papers = list(pending().only("id", "title", "abstract")[:size])
+        if not papers:
+            break
+        done += embed_batch(papers)
+        if on_progress:
+            on_progress(len(papers))
+    return done
+
+
+def coverage() -> tuple[int, int]:
+    """(papers with a vector of the configured model, papers)."""
+    return PaperVector.objects.filter(model=model_name()).count(), Paper.objects.count()

@@ -1,0 +1,231 @@
+"""Search over the catalog: keyword (FTS5 bm25), semantic (exact vectors in memory) and hybrid.
+
+The database is the source of truth. Each process keeps the stored vectors of the configured model in a
+VectorMatrix, loaded on first use and topped up with the vectors stored since (checked at most once a
+second), so the site searches what is embedded while the worker is still embedding the rest.
+"""
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+from django.db import connection
+
+from . import keyword
+from .encoder import DIMENSIONS, get_encoder, model_name
+from .fusion import FusionParams, components, fuse, scale
+from .models import PaperVector
+from .vectors import VectorMatrix
+
+REFRESH_SECONDS = 1.0
+MAX_QUERY_CHARS = 500
+# With filters, look deeper into the semantic ranking, since many of its best papers may be filtered out.
+FILTERED_DEPTH = 1000
+CODE_KINDS = ("github", "code", "huggingface")
+
+
+class SearchError(ValueError):
+    """A query that cannot be searched; the message says why."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    category: str = ""
+    since: date | None = None
+    until: date | None = None
+    has_code: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.category or self.since or self.until or self.has_code)
+
+    def sql(self) -> tuple[str, list]:
+        """A WHERE fragment over catalog_paper, and its parameters."""
+        clauses, params = [], []
+        if self.category:
+            clauses.append("(catalog_paper.primary_category = %s OR catalog_paper.categories LIKE %s)")
+            params += [self.category, f'%"{self.category}"%']
+        if self.since:
+            clauses.append("catalog_paper.listed_on >= %s")
+            params.append(self.since)
+        if self.until:
+            clauses.append("catalog_paper.listed_on <= %s")
+            params.append(self.until)
+        if self.has_code:
+            marks = ",".join(["%s"] * len(CODE_KINDS))
+            clauses.append(
+                "EXISTS (SELECT 1 FROM catalog_codelink WHERE catalog_codelink.paper_id = catalog_paper.id "
+                f"AND catalog_codelink.kind IN ({marks}))"
+            )
+            params += list(CODE_KINDS)
+        return " AND ".join(clauses), params
+
+
+@dataclass
+class Hit:
+    paper_id: int
+    score: float
+    keyword: float = 0.0  # bm25 scaled to [0, 1] among the candidates
+    semantic: float = 0.0  # cosine scaled to [0, 1] among the candidates
+
+
+@dataclass
+class Results:
+    hits: list[Hit]
+    mode: str  # hybrid, keyword or semantic
+    embedded: int
+    words: list[str] = field(default_factory=list)
+
+
+def check_query(text: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise SearchError("the query is empty: say what to search for")
+    if len(text) > MAX_QUERY_CHARS:
+        raise SearchError(f"the query has {len(text):,} characters; at most {MAX_QUERY_CHARS} are searched")
+    if not keyword.WORD.search(text):
+        raise SearchError("the query has no words to search for")
+    return text
+
+
+class CatalogVectors:
+    """The configured model's vectors, per process."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.matrix = VectorMatrix(dims=DIMENSIONS)
+        self.model = ""
+        self.seen = None  # updated_at of the newest vector loaded
+        self.checked = 0.0
+
+    def current(self) -> VectorMatrix:
+        now = time.monotonic()
+        if now - self.checked < REFRESH_SECONDS and self.model == model_name():
+            return self.matrix
+        with self.lock:
+            self.checked = now
+            name = model_name()
+            if name != self.model:
+                self.matrix, self.model, self.seen = VectorMatrix(dims=DIMENSIONS), name, None
+            rows = PaperVector.objects.filter(model=name)
+            if self.seen is not None:
+                # >= and not >: rows written in the same instant as the last one seen are not missed.
+                rows = rows.filter(updated_at__gte=self.seen)
+            fresh = list(
+                rows.order_by("updated_at").values_list("paper_id", "vector", "updated_at").iterator()
+            )
+            if fresh:
+                ids = [paper_id for paper_id, _, _ in fresh]
+                vectors = np.vstack([PaperVector.unpack(bytes(blob)) for _, blob, _ in fresh])
+                self.matrix.add(ids, vectors)
+                self.seen = fresh[-1][2]
+            return self.matrix
+
+
+_vectors = CatalogVectors()
+
+
+def catalog_vectors() -> VectorMatrix:
+    return _vectors.current()
+
+
+# --- keyword side (SQLite FTS5) ------------------------------------------------------------------------
+
+
+def keyword_top(text: str, limit: int, filters: Filters) -> list[tuple[int, float]]:
+    expression = keyword.match_expression(text)
+    if not expression:
+        return []
+    where, params = filters.sql()
+    join = " JOIN catalog_paper ON catalog_paper.id = search_fts.rowid" if filters else ""
+    sql = (
+        f"SELECT search_fts.rowid, -bm25(search_fts, {keyword.TITLE_WEIGHT}, {keyword.ABSTRACT_WEIGHT}, "
+        f"{keyword.AUTHORS_WEIGHT}) AS score FROM search_fts{join} WHERE search_fts MATCH %s"
+        + (f" AND {where}" if where else "")
+        + " ORDER BY score DESC LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [expression, *params, limit])
+        return [(row[0], row[1]) for row in cursor.fetchall()]
+
+
+def keyword_scores(text: str, ids: list[int]) -> dict[int, float]:
+    expression = keyword.match_expression(text)
+    if not expression or not ids:
+        return {}
+    marks = ",".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT rowid, -bm25(search_fts, {keyword.TITLE_WEIGHT}, {keyword.ABSTRACT_WEIGHT}, "
+        f"{keyword.AUTHORS_WEIGHT}) FROM search_fts WHERE search_fts MATCH %s AND rowid IN ({marks})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [expression, *ids])
+        return {row[0]: row[1] for row in cursor.fetchall()}
+
+
+def passing(ids: list[int], filters: Filters) -> set[int]:
+    """The ids among these whose papers pass the filters."""
+    if not filters or not ids:
+        return set(ids)
+    where, params = filters.sql()
+    marks = ",".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id FROM catalog_paper WHERE id IN ({marks}) AND {where}", [*ids, *params])
+        return {row[0] for row in cursor.fetchall()}
+
+
+# --- the search ----------------------------------------------------------------------------------------
+
+
+def search(
+    text: str,
+    limit: int = 20,
+    filters: Filters | None = None,
+    mode: str = "hybrid",
+    params: FusionParams | None = None,
+) -> Results:
+    """The best papers for a free-text query, with each one's keyword and semantic share."""
+    text = check_query(text)
+    filters = filters or Filters()
+    params = params or FusionParams()
+    depth = max(params.candidates, limit)
+    vectors = catalog_vectors() if mode != "keyword" else VectorMatrix()
+    use_vectors = mode != "keyword" and len(vectors) > 0
+    words = keyword.query_words(text)
+
+    keyword_hits = keyword_top(text, depth, filters) if mode != "semantic" else []
+    if not use_vectors:
+        scaled = scale(dict(keyword_hits))
+        hits = [Hit(i, scaled[i], keyword=scaled[i]) for i, _ in keyword_hits[:limit]]
+        return Results(hits, "keyword", len(vectors), words)
+
+    query = get_encoder(fast=False, threads=1).encode([text])[0]
+    dense = vectors.top(query, FILTERED_DEPTH if filters else depth)
+    if filters:
+        allowed = passing([i for i, _ in dense], filters)
+        dense = [(i, s) for i, s in dense if i in allowed]
+    dense = dense[:depth]
+    if mode == "semantic":
+        semantic = scale(dict(dense), floor=min((s for _, s in dense), default=0.0))
+        hits = [Hit(i, semantic[i], semantic=semantic[i]) for i, _ in dense[:limit]]
+        return Results(hits, "semantic", len(vectors), words)
+
+    bm25 = dict(keyword_hits)
+    candidates = set(bm25) | {i for i, _ in dense}
+    missing = [i for i in candidates if i not in bm25]
+    bm25.update(keyword_scores(text, missing))
+    cosine = vectors.scores_for(query, candidates)
+    ranked = fuse(bm25, cosine, params)[:limit]
+    k, d = components(bm25, cosine)
+    hits = [Hit(i, s, keyword=k.get(i, 0.0), semantic=d.get(i, 0.0)) for i, s in ranked]
+    return Results(hits, "hybrid", len(vectors), words)
+
+
+def similar(paper_id: int, limit: int = 5) -> list[tuple[int, float]]:
+    """Papers nearest to this one in the embedding space: (id, cosine), best first."""
+    vectors = catalog_vectors()
+    vector = vectors.vector_of(paper_id)
+    if vector is None:
+        return []
+    return [(i, s) for i, s in vectors.top(vector, limit + 1) if i != paper_id][:limit]

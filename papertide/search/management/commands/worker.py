@@ -1,0 +1,40 @@
+"""papertide worker: the background loop (embeddings now; later issues add more work to it)."""
+
+import signal
+import time
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from papertide.search.embedding import embed_pending
+
+
+class Command(BaseCommand):
+    help = "Run background work in a loop: embed new papers. Stops cleanly on SIGTERM or Ctrl-C."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help="do what is pending, then exit")
+        parser.add_argument("--sleep", type=float, default=5.0, help="seconds between polls when idle")
+        parser.add_argument("--batch-size", type=int, default=64)
+
+    def handle(self, *args, once, sleep, batch_size, **options):
+        self.stopping = False
+        signal.signal(signal.SIGTERM, self.stop)
+        signal.signal(signal.SIGINT, self.stop)
+        self.stdout.write("worker started")
+        while not self.stopping:
+            close_old_connections()
+            # Small batches: a stop request waits at most one batch.
+            done = embed_pending(batch_size=batch_size, should_stop=lambda: self.stopping)
+            if done:
+                self.stdout.write(f"embedded {done:,} papers")
+            if once:
+                break
+            for _ in range(int(sleep * 10)):
+                if self.stopping:
+                    break
+                time.sleep(0.1)
+        self.stdout.write("worker stopped")
+
+    def stop(self, *args):
+        self.stopping = True

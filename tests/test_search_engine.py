@@ -1,0 +1,117 @@
+"""Hybrid search over real papers embedded with the real model: ranking, filters, partial embedding."""
+
+from datetime import date
+
+import pytest
+
+from papertide.catalog.models import Paper
+from papertide.search import engine
+from papertide.search.embedding import coverage, embed_pending, pending
+from papertide.search.models import PaperVector
+from tests.search_data import import_sample, listing_rows
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def papers():
+    return import_sample()
+
+
+def arxiv_ids(hits) -> list[str]:
+    by_id = Paper.objects.in_bulk([h.paper_id for h in hits])
+    return [by_id[h.paper_id].arxiv_id for h in hits]
+
+
+def test_every_mode_finds_a_paper_by_its_title(papers):
+    paper = papers[7]
+    for mode in ("hybrid", "keyword", "semantic"):
+        results = engine.search(paper.title, limit=5, mode=mode)
+        assert results.mode == mode
+        assert arxiv_ids(results.hits)[0] == paper.arxiv_id, mode
+
+
+def test_meaning_is_found_without_the_words(papers):
+    # The abstract's own first sentence, reworded by hand into words that are not in the paper: only the
+    # semantic side can find it; hybrid must keep it near the top.
+    target = next(p for p in papers if "prosthetic vision" in p.title.lower())
+    query = "artificial sight implants for blind patients and recognising faces"
+    semantic = arxiv_ids(engine.search(query, limit=5, mode="semantic").hits)
+    hybrid = arxiv_ids(engine.search(query, limit=5).hits)
+    assert target.arxiv_id in semantic[:3]
+    assert target.arxiv_id in hybrid[:5]
+
+
+def test_hits_carry_both_shares_and_are_ordered(papers):
+    results = engine.search("diffusion models for image generation", limit=10)
+    scores = [h.score for h in results.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= h.keyword <= 1.0 and 0.0 <= h.semantic <= 1.0 for h in results.hits)
+    assert any(h.keyword > 0 for h in results.hits) and any(h.semantic > 0 for h in results.hits)
+
+
+def test_filters_category_dates_and_code(papers):
+    rows = {r["id"]: r for r in listing_rows()}
+    hits = engine.search("learning", limit=50, filters=engine.Filters(category="cs.RO")).hits
+    assert hits
+    assert all("cs.RO" in rows[a]["categories"] for a in arxiv_ids(hits))
+
+    days = sorted({r["first_listing_date"] for r in rows.values()})
+    day = date.fromisoformat(days[-1])
+    hits = engine.search("learning", limit=50, filters=engine.Filters(since=day, until=day)).hits
+    assert hits
+    assert all(rows[a]["first_listing_date"] == days[-1] for a in arxiv_ids(hits))
+
+    hits = engine.search("learning", limit=50, filters=engine.Filters(has_code=True)).hits
+    assert hits
+    coded = set(
+        Paper.objects.filter(code_links__kind__in=engine.CODE_KINDS).values_list("arxiv_id", flat=True)
+    )
+    assert set(arxiv_ids(hits)) <= coded
+
+
+def test_search_works_while_embedding_runs():
+    import_sample(embed=False)
+    assert coverage() == (0, 300)
+    only_words = engine.search("segmentation", limit=10)
+    assert only_words.mode == "keyword" and only_words.hits
+    embed_pending(batch_size=50, limit=100)
+    assert coverage() == (100, 300)
+    results = engine.search("segmentation", limit=10)
+    assert results.mode == "hybrid" and results.embedded == 100
+    # the newest papers are embedded first
+    newest = set(Paper.objects.newest().values_list("pk", flat=True)[:100])
+    assert set(PaperVector.objects.values_list("paper_id", flat=True)) == newest
+
+
+def test_changing_the_model_makes_vectors_pending(papers, settings):
+    assert pending().count() == 0
+    settings.PAPERTIDE_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2-renamed-for-test"
+    assert pending().count() == len(papers)
+    assert engine.search(papers[0].title, limit=3).mode == "keyword"  # no vector of this model yet
+
+
+def test_similar_papers_are_near_in_meaning(papers):
+    paper = papers[0]
+    nearest = engine.similar(paper.pk, limit=5)
+    assert len(nearest) == 5 and paper.pk not in [i for i, _ in nearest]
+    assert [s for _, s in nearest] == sorted((s for _, s in nearest), reverse=True)
+
+
+def test_new_vectors_reach_a_running_process(papers, monkeypatch):
+    monkeypatch.setattr(engine, "REFRESH_SECONDS", 0.0)
+    first = len(engine.catalog_vectors())
+    PaperVector.objects.filter(paper_id=papers[0].pk).delete()
+    engine._vectors = engine.CatalogVectors()
+    assert len(engine.catalog_vectors()) == first - 1
+    embed_pending()
+    assert len(engine.catalog_vectors()) == first
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("", "empty"), ("   ", "empty"), ("x" * 501, "at most 500"), ("!!! ??? ...", "no words")],
+)
+def test_unusable_queries_are_refused_with_a_reason(query, message):
+    with pytest.raises(engine.SearchError, match=message):
+        engine.search(query)

@@ -1,0 +1,65 @@
+"""The FTS5 keyword index: kept with the catalog, queries that cannot break it, bm25 ranking."""
+
+import pytest
+from django.db import connection
+
+from papertide.catalog.models import Paper
+from papertide.catalog.services import ingest
+from papertide.catalog.sources.snapshot import from_listing
+from papertide.search import engine, keyword
+from tests.search_data import listing_rows
+
+pytestmark = pytest.mark.django_db
+
+
+def indexed_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM search_fts")
+        return cursor.fetchone()[0]
+
+
+def test_query_words_drop_stop_words_and_repeats():
+    assert keyword.query_words("The attention of the Attention model") == ["attention", "model"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"unbalanced', "title:foo OR", "NEAR(a b)", "a* AND -b", "^start", "col:x {}", "'); DROP TABLE x;--"],
+)
+def test_fts_syntax_in_a_query_is_only_words(query):
+    ingest([from_listing(dict(r)) for r in listing_rows()[:20]], "test")
+    engine.keyword_top(query, 10, engine.Filters())  # must not raise
+
+
+def test_index_follows_imports_and_updates():
+    rows = [dict(r) for r in listing_rows()[:50]]
+    ingest([from_listing(r) for r in rows], "test")
+    assert indexed_count() == 50
+    ingest([from_listing(r) for r in rows], "test")
+    assert indexed_count() == 50  # a re-import indexes nothing twice
+
+    changed = dict(rows[0], title="Zymurgical quokkas for segmentation")
+    ingest([from_listing(changed)], "test")
+    assert indexed_count() == 50
+    top = engine.keyword_top("zymurgical quokkas", 5, engine.Filters())
+    assert [Paper.objects.get(pk=i).arxiv_id for i, _ in top] == [rows[0]["id"]]
+
+
+def test_own_title_finds_the_paper_first():
+    rows = [dict(r) for r in listing_rows()[:300]]
+    ingest([from_listing(r) for r in rows], "test")
+    found = 0
+    for row in rows[:40]:
+        top = engine.keyword_top(row["title"], 1, engine.Filters())
+        found += bool(top) and Paper.objects.get(pk=top[0][0]).arxiv_id == row["id"]
+    assert found >= 38  # near-duplicate titles may swap places, nothing more
+
+
+def test_title_words_weigh_more_than_abstract_words():
+    rows = [dict(r) for r in listing_rows()[:300]]
+    ingest([from_listing(r) for r in rows], "test")
+    word = "segmentation"
+    in_title = {r["id"] for r in rows if word in r["title"].lower()}
+    assert in_title
+    top = engine.keyword_top(word, 5, engine.Filters())
+    assert Paper.objects.get(pk=top[0][0]).arxiv_id in in_title
