@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
 
-.PHONY: setup run test lint bench clean chromium
+.PHONY: setup run test test-postgres lint bench clean chromium
 
 setup: $(VENV)/.installed
 
@@ -23,6 +23,14 @@ test: setup chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory test-postgres
+
+# The same suite against PostgreSQL with pgvector (from the PyPI package pgserver), started and stopped here.
+test-postgres: setup
+	@url=$$($(BIN)/python tests/postgres_server.py start var/pgtest) && \
+	echo "PostgreSQL run: $$url" && \
+	DATABASE_URL="$$url" PAPERTIDE_SECRET_KEY=test-only $(BIN)/pytest -p no:cacheprovider; \
+	status=$$?; $(BIN)/python tests/postgres_server.py stop var/pgtest; exit $$status
 
 # Browser tests drive Debian's chromium (Playwright's own browser download cannot work offline).
 chromium:

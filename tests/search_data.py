@@ -38,7 +38,6 @@ def import_sample(n: int = SAMPLE, embed: bool = True) -> list[Paper]:
             vectors = get_encoder(fast=True).encode([paper_text(p) for p in missing])
             _vectors.update({p.arxiv_id: v for p, v in zip(missing, vectors, strict=True)})
         PaperVector.objects.bulk_create(
-            PaperVector(paper=p, model=model_name(), vector=PaperVector.pack(_vectors[p.arxiv_id]))
-            for p in papers
+            PaperVector(paper=p, model=model_name(), vector=_vectors[p.arxiv_id]) for p in papers
         )
     return papers

@@ -27,7 +27,7 @@ def test_embed_is_resumable_and_stores_the_models_name():
 
     # A stored vector is the model's embedding of the cleaned title and abstract.
     paper = papers[0]
-    stored = PaperVector.unpack(bytes(PaperVector.objects.get(paper=paper).vector))
+    stored = PaperVector.objects.get(paper=paper).vector
     fresh = get_encoder(fast=False).encode([paper_text(paper)])[0]
     assert np.linalg.norm(stored) == pytest.approx(1.0, abs=1e-3)
     assert float(stored @ fresh) > 0.99

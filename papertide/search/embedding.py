@@ -32,10 +32,7 @@ def embed_batch(papers: list[Paper]) -> int:
     texts = [paper_text(p) for p in papers]
     vectors = get_encoder(fast=True).encode(texts)
     name = model_name()
-    rows = [
-        PaperVector(paper_id=p.pk, model=name, vector=PaperVector.pack(v))
-        for p, v in zip(papers, vectors, strict=True)
-    ]
+    rows = [PaperVector(paper_id=p.pk, model=name, vector=v) for p, v in zip(papers, vectors, strict=True)]
     with transaction.atomic():
         # Replacing rows (delete + insert) gives them a fresh updated_at, which web processes follow.
         PaperVector.objects.filter(paper_id__in=[p.pk for p in papers]).delete()

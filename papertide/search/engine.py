@@ -5,6 +5,7 @@ VectorMatrix, loaded on first use and topped up with the vectors stored since (c
 second), so the site searches what is embedded while the worker is still embedding the rest.
 """
 
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -44,8 +45,14 @@ class Filters:
         """A WHERE fragment over catalog_paper, and its parameters."""
         clauses, params = [], []
         if self.category:
-            clauses.append("(catalog_paper.primary_category = %s OR catalog_paper.categories LIKE %s)")
-            params += [self.category, f'%"{self.category}"%']
+            if connection.vendor == "postgresql":
+                clauses.append(
+                    "(catalog_paper.primary_category = %s OR catalog_paper.categories @> %s::jsonb)"
+                )
+                params += [self.category, json.dumps([self.category])]
+            else:
+                clauses.append("(catalog_paper.primary_category = %s OR catalog_paper.categories LIKE %s)")
+                params += [self.category, f'%"{self.category}"%']
         if self.since:
             clauses.append("catalog_paper.listed_on >= %s")
             params.append(self.since)
@@ -117,23 +124,78 @@ class CatalogVectors:
             )
             if fresh:
                 ids = [paper_id for paper_id, _, _ in fresh]
-                vectors = np.vstack([PaperVector.unpack(bytes(blob)) for _, blob, _ in fresh])
+                vectors = np.vstack([vector for _, vector, _ in fresh])
                 self.matrix.add(ids, vectors)
                 self.seen = fresh[-1][2]
             return self.matrix
 
 
+class PostgresVectors:
+    """The same interface as VectorMatrix, answered by pgvector's HNSW index in PostgreSQL."""
+
+    def __init__(self):
+        self.model = model_name()
+        self.size = None
+
+    def __len__(self) -> int:
+        if self.size is None:
+            self.size = PaperVector.objects.filter(model=self.model).count()
+        return self.size
+
+    @staticmethod
+    def _literal(vector: np.ndarray) -> str:
+        return "[" + ",".join(f"{float(x):.7g}" for x in vector) + "]"
+
+    def top(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        with connection.cursor() as cursor:
+            # The index returns ef_search candidates at most: ask for enough (pgvector's ceiling is 1000).
+            cursor.execute(f"SET hnsw.ef_search = {min(1000, max(100, 2 * k))}")
+            cursor.execute(
+                "SELECT paper_id, 1 - (vector <=> %s::vector) FROM search_papervector WHERE model = %s "
+                "ORDER BY vector <=> %s::vector LIMIT %s",
+                [self._literal(query), self.model, self._literal(query), k],
+            )
+            return [(row[0], float(row[1])) for row in cursor.fetchall()]
+
+    def scores_for(self, query: np.ndarray, ids) -> dict[int, float]:
+        ids = list(ids)
+        if not ids:
+            return {}
+        marks = ",".join(["%s"] * len(ids))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT paper_id, 1 - (vector <=> %s::vector) FROM search_papervector "
+                f"WHERE model = %s AND paper_id IN ({marks})",
+                [self._literal(query), self.model, *ids],
+            )
+            return {row[0]: float(row[1]) for row in cursor.fetchall()}
+
+    def vector_of(self, paper_id: int) -> np.ndarray | None:
+        row = PaperVector.objects.filter(paper_id=paper_id, model=self.model).values_list("vector", flat=True)
+        return row[0] if row else None
+
+
 _vectors = CatalogVectors()
 
 
-def catalog_vectors() -> VectorMatrix:
+def catalog_vectors():
+    """The configured model's vectors: in this process's memory (SQLite), or pgvector (PostgreSQL)."""
+    if connection.vendor == "postgresql":
+        return PostgresVectors()
     return _vectors.current()
 
 
 # --- keyword side (SQLite FTS5) ------------------------------------------------------------------------
 
 
+def ts_query(text: str) -> str:
+    """PostgreSQL: the query's words OR'ed for to_tsquery (words are \\w+ only: no tsquery syntax)."""
+    return " | ".join(keyword.query_words(text))
+
+
 def keyword_top(text: str, limit: int, filters: Filters) -> list[tuple[int, float]]:
+    if connection.vendor == "postgresql":
+        return _pg_keyword(text, limit, filters)
     expression = keyword.match_expression(text)
     if not expression:
         return []
@@ -150,7 +212,31 @@ def keyword_top(text: str, limit: int, filters: Filters) -> list[tuple[int, floa
         return [(row[0], row[1]) for row in cursor.fetchall()]
 
 
+def _pg_keyword(
+    text: str, limit: int, filters: Filters, ids: list[int] | None = None
+) -> list[tuple[int, float]]:
+    query = ts_query(text)
+    if not query:
+        return []
+    where, params = filters.sql()
+    if ids is not None:
+        where = " AND ".join(filter(None, [where, f"catalog_paper.id IN ({','.join(['%s'] * len(ids))})"]))
+        params = [*params, *ids]
+    # ts_rank's default weights make a title (A) word count 2.5 times an abstract (B) word.
+    sql = (
+        "SELECT catalog_paper.id, ts_rank(search_vector, query) AS score "
+        "FROM catalog_paper, to_tsquery('english', %s) query WHERE search_vector @@ query"
+        + (f" AND {where}" if where else "")
+        + " ORDER BY score DESC LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [query, *params, limit])
+        return [(row[0], float(row[1])) for row in cursor.fetchall()]
+
+
 def keyword_scores(text: str, ids: list[int]) -> dict[int, float]:
+    if connection.vendor == "postgresql":
+        return dict(_pg_keyword(text, len(ids), Filters(), ids=ids)) if ids else {}
     expression = keyword.match_expression(text)
     if not expression or not ids:
         return {}

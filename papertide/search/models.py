@@ -1,7 +1,7 @@
-import numpy as np
 from django.db import models
 
 from .encoder import DIMENSIONS
+from .fields import VectorField
 
 
 class PaperVector(models.Model):
@@ -12,20 +12,9 @@ class PaperVector(models.Model):
         "catalog.Paper", on_delete=models.CASCADE, primary_key=True, related_name="vector"
     )
     model = models.CharField(max_length=200, db_index=True)
-    # float32, little-endian, DIMENSIONS values, L2-normalised.
-    vector = models.BinaryField()
+    # L2-normalised; pgvector's vector(384) on PostgreSQL (HNSW-indexed), float32 bytes on SQLite.
+    vector = VectorField(dimensions=DIMENSIONS)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     def __str__(self) -> str:
         return f"vector of paper {self.paper_id} ({self.model})"
-
-    @staticmethod
-    def pack(vector: np.ndarray) -> bytes:
-        return np.asarray(vector, dtype="<f4").tobytes()
-
-    @staticmethod
-    def unpack(blob: bytes) -> np.ndarray:
-        array = np.frombuffer(blob, dtype="<f4")
-        if array.shape != (DIMENSIONS,):
-            raise ValueError(f"a stored vector has {array.size} values, not {DIMENSIONS}")
-        return array

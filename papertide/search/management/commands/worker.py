@@ -4,7 +4,7 @@ import signal
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from papertide.search.embedding import embed_pending
 
@@ -23,7 +23,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, self.stop)
         self.stdout.write("worker started")
         while not self.stopping:
-            close_old_connections()
+            if not connection.in_atomic_block:  # (inside a test's transaction there is nothing to renew)
+                close_old_connections()
             # Small batches: a stop request waits at most one batch.
             done = embed_pending(batch_size=batch_size, should_stop=lambda: self.stopping)
             if done:
