@@ -14,10 +14,11 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
+# Serves with the worker beside it, so new papers get embedded for semantic search while the site runs.
 run: setup
 	$(BIN)/papertide migrate --no-input
 	$(BIN)/papertide ingest startup
-	$(BIN)/papertide serve
+	$(BIN)/papertide worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(BIN)/papertide serve
 
 test: setup chromium
 	$(BIN)/ruff check .

@@ -29,3 +29,17 @@ def test_every_ingest_source_is_documented():
     text = (DOCS / "commands.md").read_text()
     for source in ("arxiv", "oai", "snapshot", "hf-daily", "startup"):
         assert f"papertide ingest {source}" in text
+
+
+def test_every_api_route_is_documented():
+    from papertide.api.urls import api
+
+    text = (DOCS / "api.md").read_text()
+    routes = set()
+    for pattern in api.urls[0]:
+        route = str(pattern.pattern).replace("<path:arxiv_id>", "{id}").replace("<arxiv_id>", "{id}")
+        if route not in ("openapi.json", "docs", ""):  # the schema, its docs page, the API root
+            routes.add("/api/" + route.rstrip("/"))
+    assert routes
+    missing = [route for route in sorted(routes) if f"`GET {route}`" not in text]
+    assert not missing, f"undocumented API routes in docs/api.md: {missing}"
