@@ -57,3 +57,24 @@ def test_markup_from_a_source_is_shown_as_text_not_run(live_server, browser_page
     assert page.title() != "pwned"
     assert page.locator("article img").count() == 0
     assert "<script>" in page.locator("h1").inner_text()
+
+
+def test_reader_searches_and_follows_a_similar_paper(live_server, browser_page):  # noqa: F811
+    from tests.search_data import import_sample
+
+    papers = import_sample()
+    page = browser_page
+    page.goto(live_server.url + "/search/")
+    assert "300 of 300 papers embedded" in page.locator("p.coverage").inner_text()
+    page.fill("input[name=q]", "image segmentation")
+    page.click("form.search button")
+    page.wait_for_selector("ol.results li.paper")
+    assert page.locator("ol.results li.paper").count() >= 10
+    assert page.locator("ol.results mark").count() > 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "search-page.png"), full_page=False)
+
+    page.locator("ol.results a.title").first.click()
+    page.wait_for_selector("section.similar li")
+    assert page.locator("section.similar li").count() == 5
+    assert len(papers) == 300
