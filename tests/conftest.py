@@ -33,4 +33,5 @@ def _fresh_vector_cache():
     from papertide.search import engine
 
     engine._vectors = engine.CatalogVectors()
+    engine._frequencies = engine.TermFrequencies()
     yield

@@ -65,3 +65,25 @@ def test_title_words_weigh_more_than_abstract_words():
     assert in_title
     top = engine.keyword_top(word, 5, engine.Filters())
     assert Paper.objects.get(pk=top[0][0]).arxiv_id in in_title
+
+
+def test_common_words_are_left_out_when_they_would_cost_too_much(monkeypatch):
+    rows = [dict(r) for r in listing_rows()[:300]]
+    ingest([from_listing(r) for r in rows], "test")
+    frequencies = engine.TermFrequencies()
+    counts = frequencies(keyword.stems(["learning", "segmentation", "quokka"]))
+    assert counts["learn"] > counts["segment"] > 0 and counts["quokka"] == 0
+    monkeypatch.setattr(keyword, "POSTINGS_BUDGET", counts["segment"] + 1)
+    # rarest first within the budget; the query's own order kept
+    assert (
+        keyword.match_expression("learning segmentation quokka", frequencies) == '"segmentation" OR "quokka"'
+    )
+    # a query of common words keeps its rarest one
+    monkeypatch.setattr(keyword, "POSTINGS_BUDGET", 1)
+    assert keyword.match_expression("learning segmentation", frequencies) == '"segmentation"'
+    # without frequencies nothing is left out
+    assert keyword.match_expression("learning segmentation") == '"learning" OR "segmentation"'
+
+
+def test_stems_are_the_index_terms():
+    assert keyword.stems(["Networks", "learning", "Übersetzung"]) == ["network", "learn", "ubersetzung"]

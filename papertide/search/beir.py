@@ -116,14 +116,22 @@ class Scores:
 
 
 class Evaluation:
-    def __init__(self, data: Dataset, fast: bool = True, progress: Callable[[int], None] | None = None):
+    def __init__(
+        self,
+        data: Dataset,
+        fast: bool = True,
+        progress: Callable[[int], None] | None = None,
+        prune: bool = True,
+    ):
         self.data = data
         self.db = sqlite3.connect(":memory:")
         self.db.execute(keyword.CREATE_SQL)
+        self.db.execute(keyword.CREATE_VOCABULARY_SQL)
         self.db.executemany(
             f"INSERT INTO {keyword.TABLE}(rowid, title, abstract, authors) VALUES (?, ?, ?, '')",
             ((i, t, x) for i, (t, x) in enumerate(zip(data.titles, data.texts, strict=True))),
         )
+        self.prune = prune  # keyword queries within the postings budget, as in the service
         self.vectors = VectorMatrix(np.arange(len(data.doc_ids)), self._corpus_vectors(fast, progress))
         self.query_encoder = get_encoder(fast=False)
         self.query_ids = list(data.queries)
@@ -150,7 +158,7 @@ class Evaluation:
         return matrix
 
     def _keyword(self, text: str, limit: int = 100) -> list[tuple[int, float]]:
-        return keyword.search(self.db.cursor(), text, limit)
+        return keyword.search(self.db.cursor(), text, limit, prune=self.prune)
 
     def rankings(self, system: str, params: FusionParams | None = None) -> dict[str, list[str]]:
         params = params or FusionParams()
@@ -167,11 +175,10 @@ class Evaluation:
                     [i for i, _ in self._keyword(text)], [i for i, _ in self.vectors.top(vector, 100)]
                 )
             elif system == "hybrid":
-                ranked = hybrid_rank(
-                    vector,
-                    self._keyword(text, params.candidates),
-                    lambda rows, text=text: keyword.scores_for(self.db.cursor(), text, rows),
-                    self.vectors,
+                ranked, _, _ = hybrid_rank(
+                    self._keyword(text, params.keyword_depth),
+                    self.vectors.top(vector, params.candidates),
+                    lambda ids, vector=vector: self.vectors.scores_for(vector, ids),
                     params,
                 )
             else:

@@ -16,7 +16,7 @@ from django.db import connection
 
 from . import keyword
 from .encoder import DIMENSIONS, get_encoder, model_name
-from .fusion import FusionParams, components, fuse, scale
+from .fusion import FusionParams, hybrid_rank, scale
 from .models import PaperVector
 from .vectors import VectorMatrix
 
@@ -193,10 +193,36 @@ def ts_query(text: str) -> str:
     return " | ".join(keyword.query_words(text))
 
 
+class TermFrequencies:
+    """Document frequencies of index terms, cached per process for a while: they change slowly."""
+
+    def __init__(self, ttl: float = 600.0):
+        self.ttl, self.cache, self.since = ttl, {}, time.monotonic()
+
+    def __call__(self, terms: list[str]) -> dict[str, int]:
+        if time.monotonic() - self.since > self.ttl:
+            self.cache, self.since = {}, time.monotonic()
+        missing = [t for t in terms if t not in self.cache]
+        if missing:
+            marks = ",".join(["%s"] * len(missing))
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT term, doc FROM {keyword.VOCABULARY} WHERE term IN ({marks})", missing)
+                found = dict(cursor.fetchall())
+            self.cache.update({t: found.get(t, 0) for t in missing})
+        return {t: self.cache[t] for t in terms}
+
+
+_frequencies = TermFrequencies()
+
+
+def match_expression(text: str) -> str:
+    return keyword.match_expression(text, _frequencies)
+
+
 def keyword_top(text: str, limit: int, filters: Filters) -> list[tuple[int, float]]:
     if connection.vendor == "postgresql":
         return _pg_keyword(text, limit, filters)
-    expression = keyword.match_expression(text)
+    expression = match_expression(text)
     if not expression:
         return []
     where, params = filters.sql()
@@ -234,22 +260,6 @@ def _pg_keyword(
         return [(row[0], float(row[1])) for row in cursor.fetchall()]
 
 
-def keyword_scores(text: str, ids: list[int]) -> dict[int, float]:
-    if connection.vendor == "postgresql":
-        return dict(_pg_keyword(text, len(ids), Filters(), ids=ids)) if ids else {}
-    expression = keyword.match_expression(text)
-    if not expression or not ids:
-        return {}
-    marks = ",".join(["%s"] * len(ids))
-    sql = (
-        f"SELECT rowid, -bm25(search_fts, {keyword.TITLE_WEIGHT}, {keyword.ABSTRACT_WEIGHT}, "
-        f"{keyword.AUTHORS_WEIGHT}) FROM search_fts WHERE search_fts MATCH %s AND rowid IN ({marks})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [expression, *ids])
-        return {row[0]: row[1] for row in cursor.fetchall()}
-
-
 def passing(ids: list[int], filters: Filters) -> set[int]:
     """The ids among these whose papers pass the filters."""
     if not filters or not ids:
@@ -280,7 +290,7 @@ def search(
     use_vectors = mode != "keyword" and len(vectors) > 0
     words = keyword.query_words(text)
 
-    keyword_hits = keyword_top(text, depth, filters) if mode != "semantic" else []
+    keyword_hits = keyword_top(text, max(depth, params.keyword_depth), filters) if mode != "semantic" else []
     if not use_vectors:
         scaled = scale(dict(keyword_hits))
         hits = [Hit(i, scaled[i], keyword=scaled[i]) for i, _ in keyword_hits[:limit]]
@@ -297,14 +307,8 @@ def search(
         hits = [Hit(i, semantic[i], semantic=semantic[i]) for i, _ in dense[:limit]]
         return Results(hits, "semantic", len(vectors), words)
 
-    bm25 = dict(keyword_hits)
-    candidates = set(bm25) | {i for i, _ in dense}
-    missing = [i for i in candidates if i not in bm25]
-    bm25.update(keyword_scores(text, missing))
-    cosine = vectors.scores_for(query, candidates)
-    ranked = fuse(bm25, cosine, params)[:limit]
-    k, d = components(bm25, cosine)
-    hits = [Hit(i, s, keyword=k.get(i, 0.0), semantic=d.get(i, 0.0)) for i, s in ranked]
+    ranked, k, d = hybrid_rank(keyword_hits, dense, lambda ids: vectors.scores_for(query, ids), params)
+    hits = [Hit(i, s, keyword=k.get(i, 0.0), semantic=d.get(i, 0.0)) for i, s in ranked[:limit]]
     return Results(hits, "hybrid", len(vectors), words)
 
 

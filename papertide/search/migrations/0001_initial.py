@@ -14,6 +14,8 @@ def create_keyword_index(apps, schema_editor):
             f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5("
             "title, abstract, authors, tokenize = 'porter unicode61 remove_diacritics 2')"
         )
+        # Each term's document frequency, read to keep common words out of costly queries.
+        schema_editor.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE}_vocab USING fts5vocab({FTS_TABLE}, 'row')")
         schema_editor.execute(
             f"INSERT INTO {FTS_TABLE}(rowid, title, abstract, authors) "
             "SELECT id, title, abstract, (SELECT group_concat(value, ' ') FROM json_each(authors)) "
@@ -33,6 +35,7 @@ def create_keyword_index(apps, schema_editor):
 def drop_keyword_index(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
+        schema_editor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}_vocab")
         schema_editor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}")
     elif vendor == "postgresql":
         schema_editor.execute("ALTER TABLE catalog_paper DROP COLUMN IF EXISTS search_vector")
