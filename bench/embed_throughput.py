@@ -54,7 +54,7 @@ def main() -> None:
     base_rate = len(texts) / (time.perf_counter() - started)
 
     started = time.perf_counter()
-    fast = Encoder(fast=True)
+    fast = Encoder("documents")
     fast.encode(texts[:64])  # compiles the model
     warm_up = time.perf_counter() - started
     started = time.perf_counter()

@@ -35,7 +35,7 @@ def import_sample(n: int = SAMPLE, embed: bool = True) -> list[Paper]:
     if embed:
         missing = [p for p in papers if p.arxiv_id not in _vectors]
         if missing:
-            vectors = get_encoder(fast=True).encode([paper_text(p) for p in missing])
+            vectors = get_encoder("documents").encode([paper_text(p) for p in missing])
             _vectors.update({p.arxiv_id: v for p, v in zip(missing, vectors, strict=True)})
         PaperVector.objects.bulk_create(
             PaperVector(paper=p, model=model_name(), vector=_vectors[p.arxiv_id]) for p in papers

@@ -28,7 +28,7 @@ def test_embed_is_resumable_and_stores_the_models_name():
     # A stored vector is the model's embedding of the cleaned title and abstract.
     paper = papers[0]
     stored = PaperVector.objects.get(paper=paper).vector
-    fresh = get_encoder(fast=False).encode([paper_text(paper)])[0]
+    fresh = get_encoder("fp32").encode([paper_text(paper)])[0]
     assert np.linalg.norm(stored) == pytest.approx(1.0, abs=1e-3)
     assert float(stored @ fresh) > 0.99
 
@@ -40,3 +40,24 @@ def test_worker_once_embeds_what_is_pending_and_exits():
     assert "embedded 12 papers" in out.getvalue()
     assert "worker stopped" in out.getvalue()
     assert coverage() == (12, 12)
+
+
+def test_embedding_keeps_display_text_and_a_changed_abstract_is_embedded_again():
+    from papertide.catalog.models import Paper
+    from papertide.catalog.services import ingest
+    from papertide.catalog.sources.snapshot import from_listing
+    from papertide.search.embedding import pending
+    from tests.search_data import listing_rows
+
+    import_sample(5, embed=False)
+    call_command("embed", stdout=io.StringIO(), stderr=io.StringIO())
+    paper = Paper.objects.order_by("id").first()
+    assert paper.title_clean and paper.abstract_clean
+    assert pending().count() == 0
+
+    row = dict(next(r for r in listing_rows() if r["id"] == paper.arxiv_id))
+    ingest([from_listing(dict(row, summary=row["summary"] + " We release the code."))], "test")
+    paper.refresh_from_db()
+    assert paper.abstract_clean == "" and paper.title_clean  # only the changed text waits for cleaning
+    assert list(pending()) == [paper]
+    assert paper.abstract_display.endswith("We release the code.")

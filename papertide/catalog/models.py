@@ -51,6 +51,11 @@ class Paper(models.Model):
         null=True, blank=True, help_text="Announcement day, or the first version's day where that is unknown."
     )
     current_version = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Display forms of title and abstract, filled by the worker when it embeds the paper (it cleans them
+    # anyway) and emptied when the raw text changes: cleaning an abstract costs about a millisecond, too
+    # much for every search result, too much for bulk import. Empty means "clean it when shown".
+    title_clean = models.TextField(blank=True, editable=False)
+    abstract_clean = models.TextField(blank=True, editable=False)
     # Fingerprint of the last source record that changed this paper: a re-import of the same record is
     # recognised from this one column, without loading and comparing the whole row (2x faster re-imports).
     record_digest = models.CharField(max_length=32, blank=True, editable=False)
@@ -70,11 +75,11 @@ class Paper(models.Model):
 
     @property
     def title_display(self) -> str:
-        return text.clean(self.title)
+        return self.title_clean or text.clean(self.title)
 
     @property
     def abstract_display(self) -> str:
-        return text.clean(self.abstract)
+        return self.abstract_clean or text.clean(self.abstract)
 
     @property
     def authors_display(self) -> list[str]:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ..community.models import DailyEntry
 from ..search.index import index_papers
+from ..search.models import PaperVector
 from .codelinks import find_links
 from .models import CodeLink, IngestRun, Paper, Version
 from .records import PaperRecord, RejectedRecord
@@ -234,9 +235,12 @@ def upsert_batch(records: list[PaperRecord], stats: IngestStats) -> None:
         paper = papers[arxiv_id]
         seen = {"modified_at": now} if fields != {"record_digest"} else {}
         Paper.objects.filter(pk=paper.pk).update(**seen, **{f: getattr(paper, f) for f in fields})
-    # The keyword index moves with the catalog, in this transaction.
+    # The keyword index moves with the catalog, in this transaction; a changed text is embedded again.
     index_papers(list(created.values()), replace=False)
-    index_papers([papers[i] for i, fields in changed.items() if INDEXED_FIELDS & fields], replace=True)
+    retext = [papers[i] for i, fields in changed.items() if INDEXED_FIELDS & fields]
+    index_papers(retext, replace=True)
+    if any({"title", "abstract"} & changed[p.arxiv_id] for p in retext):
+        PaperVector.objects.filter(paper_id__in=[p.pk for p in retext]).delete()
     for (arxiv_id, _), version in new_versions.items():
         version.paper_id = papers[arxiv_id].pk
     Version.objects.bulk_create(new_versions.values(), ignore_conflicts=True)
@@ -272,6 +276,11 @@ def merge(paper: Paper, record: PaperRecord) -> set[str]:
         value = getattr(record, name)
         if value is not None:
             put(name, value)
+    # A changed text makes its cleaned form stale (and the paper's vector: see upsert_batch).
+    if "title" in changed and paper.title_clean:
+        put("title_clean", "")
+    if "abstract" in changed and paper.abstract_clean:
+        put("abstract_clean", "")
     if record.categories:
         put("primary_category", record.categories[0])
     # Sources differ in precision and time zone (OAI-PMH gives arXiv's local day, Kaggle the UTC second):

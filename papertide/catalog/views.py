@@ -10,7 +10,14 @@ from .models import Paper
 
 def paper_list(request):
     papers = Paper.objects.newest().only(
-        "arxiv_id", "title", "authors", "categories", "primary_category", "listed_on", "current_version"
+        "arxiv_id",
+        "title",
+        "title_clean",
+        "authors",
+        "categories",
+        "primary_category",
+        "listed_on",
+        "current_version",
     )
     category = request.GET.get("category", "").strip()
     if category:
@@ -26,6 +33,8 @@ def paper_detail(request, arxiv_id):
         arxiv_id = ""
     paper = get_object_or_404(Paper.objects.prefetch_related("versions", "code_links"), arxiv_id=arxiv_id)
     nearest = engine.similar(paper.pk, limit=5)
-    by_id = Paper.objects.only("arxiv_id", "title", "authors", "listed_on").in_bulk([i for i, _ in nearest])
+    by_id = Paper.objects.only("arxiv_id", "title", "title_clean", "authors", "listed_on").in_bulk(
+        [i for i, _ in nearest]
+    )
     similar = [(by_id[i], score) for i, score in nearest if i in by_id]
     return render(request, "catalog/paper_detail.html", {"paper": paper, "similar": similar})

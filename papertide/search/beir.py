@@ -133,20 +133,21 @@ class Evaluation:
         )
         self.prune = prune  # keyword queries within the postings budget, as in the service
         self.vectors = VectorMatrix(np.arange(len(data.doc_ids)), self._corpus_vectors(fast, progress))
-        self.query_encoder = get_encoder(fast=False)
+        self.query_encoder = get_encoder("fp32" if not fast else "queries")
         self.query_ids = list(data.queries)
         self.query_vectors = self.query_encoder.encode([data.queries[q] for q in self.query_ids])
 
     def _corpus_vectors(self, fast: bool, progress) -> np.ndarray:
         texts = [document_text(t, x) for t, x in zip(self.data.titles, self.data.texts, strict=True)]
         digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
-        precision = "bf16c" if fast else "fp32"
+        compiled = "c" if settings.PAPERTIDE_EMBEDDING_COMPILE else ""
+        precision = f"bf16{compiled}" if fast else "fp32"
         cache = (
             Path(settings.HOME) / "cache" / f"beir-{digest}-{model_name().replace('/', '_')}-{precision}.npy"
         )
         if cache.exists():
             return np.load(cache)
-        encoder = get_encoder(fast=fast)
+        encoder = get_encoder("documents" if fast else "fp32")
         parts = []
         for start in range(0, len(texts), 256):
             parts.append(encoder.encode(texts[start : start + 256]))

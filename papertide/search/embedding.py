@@ -29,14 +29,17 @@ def embed_batch(papers: list[Paper]) -> int:
     """Embed and store vectors for these papers; return how many were stored."""
     if not papers:
         return 0
+    for paper in papers:  # the display forms, kept since they are made here anyway
+        paper.title_clean, paper.abstract_clean = paper.title_display, paper.abstract_display
     texts = [paper_text(p) for p in papers]
-    vectors = get_encoder(fast=True).encode(texts)
+    vectors = get_encoder("documents").encode(texts)
     name = model_name()
     rows = [PaperVector(paper_id=p.pk, model=name, vector=v) for p, v in zip(papers, vectors, strict=True)]
     with transaction.atomic():
         # Replacing rows (delete + insert) gives them a fresh updated_at, which web processes follow.
         PaperVector.objects.filter(paper_id__in=[p.pk for p in papers]).delete()
         PaperVector.objects.bulk_create(rows)
+        Paper.objects.bulk_update(papers, ["title_clean", "abstract_clean"])
     return len(rows)
 
 
@@ -54,12 +57,31 @@ def embed_pending(
     done = 0
     while not should_stop() and (limit is None or done < limit):
         size = batch_size if limit is None else min(batch_size, limit - done)
-        papers = list(pending().only("id", "title", "abstract")[:size])
+        papers = list(pending().only("id", "title", "abstract", "title_clean", "abstract_clean")[:size])
         if not papers:
             break
         done += embed_batch(papers)
         if on_progress:
             on_progress(len(papers))
+    return done
+
+
+def clean_pending(batch_size: int = 500, should_stop: Callable[[], bool] = lambda: False) -> int:
+    """Fill the display text of papers that have a vector but no cleaned text (catalogs embedded before
+    the columns existed, or papers whose title alone changed)."""
+    done = 0
+    while not should_stop():
+        papers = list(
+            Paper.objects.filter(Q(title_clean="") | (Q(abstract_clean="") & ~Q(abstract=""))).only(
+                "id", "title", "abstract", "title_clean", "abstract_clean"
+            )[:batch_size]
+        )
+        if not papers:
+            break
+        for paper in papers:
+            paper.title_clean, paper.abstract_clean = paper.title_display, paper.abstract_display
+        Paper.objects.bulk_update(papers, ["title_clean", "abstract_clean"])
+        done += len(papers)
     return done
 
 

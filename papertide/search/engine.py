@@ -296,7 +296,7 @@ def search(
         hits = [Hit(i, scaled[i], keyword=scaled[i]) for i, _ in keyword_hits[:limit]]
         return Results(hits, "keyword", len(vectors), words)
 
-    query = get_encoder(fast=False, threads=1).encode([text])[0]
+    query = get_encoder("queries").encode([text])[0]
     dense = vectors.top(query, FILTERED_DEPTH if filters else depth)
     if filters:
         allowed = passing([i for i, _ in dense], filters)

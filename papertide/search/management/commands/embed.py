@@ -5,7 +5,7 @@ import sys
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from papertide.search.embedding import embed_pending, pending
+from papertide.search.embedding import clean_pending, embed_pending, pending
 from papertide.search.encoder import model_name
 
 
@@ -24,3 +24,6 @@ class Command(BaseCommand):
         with tqdm(total=todo, unit=" papers", file=sys.stderr, disable=None, dynamic_ncols=True) as bar:
             done = embed_pending(batch_size=batch_size, limit=limit, on_progress=bar.update)
         self.stdout.write(f"{done:,} papers embedded")
+        cleaned = clean_pending() if limit is None else 0
+        if cleaned:
+            self.stdout.write(f"display text cleaned for {cleaned:,} more papers")

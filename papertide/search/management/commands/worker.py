@@ -6,7 +6,7 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
-from papertide.search.embedding import embed_pending
+from papertide.search.embedding import clean_pending, embed_pending
 
 
 class Command(BaseCommand):
@@ -29,6 +29,9 @@ class Command(BaseCommand):
             done = embed_pending(batch_size=batch_size, should_stop=lambda: self.stopping)
             if done:
                 self.stdout.write(f"embedded {done:,} papers")
+            cleaned = clean_pending(should_stop=lambda: self.stopping)
+            if cleaned:
+                self.stdout.write(f"cleaned the display text of {cleaned:,} papers")
             if once:
                 break
             for _ in range(int(sleep * 10)):
