@@ -10,13 +10,17 @@ Three ways to run the same model:
   quality (docs/benchmarks.md has the figures);
 - "queries" (web processes): bfloat16, uncompiled, on one torch thread: 7 ms a query instead of 11 in
   fp32, and the same SciFact nDCG@10. Two threads on two cores made one query 30x slower here, because
-  the web workers already use both cores;
+  the web workers already use both cores. It runs the model through transformers with the pooling the
+  model's sentence-transformers configuration names, since importing sentence-transformers (scipy,
+  scikit-learn) costs each web worker 170 MB;
 - "fp32": the plain model, the baseline that benchmarks and `papertide eval --fp32` compare against.
 """
 
+import json
 import logging
 import os
 import threading
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -79,11 +83,61 @@ class Encoder:
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
+class QueryEncoder:
+    """The "queries" kind: transformers alone, mean or CLS pooling as 1_Pooling/config.json says."""
+
+    def __init__(self):
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        path = Path(model_path())
+        pooling = json.loads((path / "1_Pooling" / "config.json").read_text())
+        if pooling.get("pooling_mode_mean_tokens"):
+            self.pooling = "mean"
+        elif pooling.get("pooling_mode_cls_token"):
+            self.pooling = "cls"
+        else:
+            raise ValueError(f"pooling {pooling} is not mean or CLS")
+        config = path / "sentence_bert_config.json"
+        self.max_length = (
+            json.loads(config.read_text()).get("max_seq_length", 256) if config.exists() else 256
+        )
+        self.torch = torch
+        torch.set_num_threads(1)
+        self.tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        self.model = AutoModel.from_pretrained(path, dtype=torch.bfloat16, local_files_only=True).eval()
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        batch = self.tokenizer(
+            texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+        )
+        with self.torch.inference_mode():
+            states = self.model(**batch).last_hidden_state.float()
+        if self.pooling == "mean":
+            mask = batch["attention_mask"].unsqueeze(-1).float()
+            pooled = (states * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+        else:
+            pooled = states[:, 0]
+        vectors = pooled.numpy()
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def _load(kind: str):
+    if kind == "queries":
+        try:
+            return QueryEncoder()
+        except (OSError, ValueError) as exc:  # a model without a sentence-transformers pooling config
+            log.info("query encoder falls back to sentence-transformers: %s", exc)
+    return Encoder(kind)
+
+
 def get_encoder(kind: str) -> Encoder:
     """One encoder per process and kind, loaded on first use."""
     key = (kind, model_path(), kind == "documents" and settings.PAPERTIDE_EMBEDDING_COMPILE)
     with _lock:
         if key not in _cache:
             log.info("loading embedding model %s for %s", model_name(), kind)
-            _cache[key] = Encoder(kind)
+            _cache[key] = _load(kind)
         return _cache[key]

@@ -106,6 +106,24 @@ class CatalogVectors:
         self.seen = None  # updated_at of the newest vector loaded
         self.checked = 0.0
 
+    def _load(self, rows) -> None:
+        """The first load: straight into one preallocated matrix (a list of rows stacked afterwards
+        would hold the vectors three times over at the peak: 345 MB instead of 115 for 74,728 papers)."""
+        size = rows.count()
+        ids = np.empty(size, dtype=np.int64)
+        matrix = np.empty((size, DIMENSIONS), dtype=np.float32)
+        count, seen = 0, None
+        for paper_id, vector, when in rows.values_list("paper_id", "vector", "updated_at").iterator(
+            chunk_size=2000
+        ):
+            if count == size:  # rows stored while loading: the next top-up takes them
+                break
+            ids[count], matrix[count] = paper_id, vector
+            seen = when if seen is None or when > seen else seen
+            count += 1
+        self.matrix = VectorMatrix(ids[:count], matrix[:count], dims=DIMENSIONS)
+        self.seen = seen
+
     def current(self) -> VectorMatrix:
         now = time.monotonic()
         if now - self.checked < REFRESH_SECONDS and self.model == model_name():
@@ -116,17 +134,16 @@ class CatalogVectors:
             if name != self.model:
                 self.matrix, self.model, self.seen = VectorMatrix(dims=DIMENSIONS), name, None
             rows = PaperVector.objects.filter(model=name)
-            if self.seen is not None:
+            if self.seen is None:
+                self._load(rows)
+            else:
                 # >= and not >: rows written in the same instant as the last one seen are not missed.
-                rows = rows.filter(updated_at__gte=self.seen)
-            fresh = list(
-                rows.order_by("updated_at").values_list("paper_id", "vector", "updated_at").iterator()
-            )
-            if fresh:
-                ids = [paper_id for paper_id, _, _ in fresh]
-                vectors = np.vstack([vector for _, vector, _ in fresh])
-                self.matrix.add(ids, vectors)
-                self.seen = fresh[-1][2]
+                fresh = list(
+                    rows.filter(updated_at__gte=self.seen).values_list("paper_id", "vector", "updated_at")
+                )
+                if fresh:
+                    self.matrix.add([i for i, _, _ in fresh], np.vstack([v for _, v, _ in fresh]))
+                    self.seen = max(when for _, _, when in fresh)
             return self.matrix
 
 
