@@ -75,6 +75,7 @@ def test_search_works_while_embedding_runs():
     assert coverage() == (0, 300)
     only_words = engine.search("segmentation", limit=10)
     assert only_words.mode == "keyword" and only_words.hits
+    assert engine.search("segmentation", limit=10, mode="semantic").hits == only_words.hits
     embed_pending(batch_size=50, limit=100)
     assert coverage() == (100, 300)
     results = engine.search("segmentation", limit=10)

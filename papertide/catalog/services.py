@@ -239,8 +239,9 @@ def upsert_batch(records: list[PaperRecord], stats: IngestStats) -> None:
     index_papers(list(created.values()), replace=False)
     retext = [papers[i] for i, fields in changed.items() if INDEXED_FIELDS & fields]
     index_papers(retext, replace=True)
-    if any({"title", "abstract"} & changed[p.arxiv_id] for p in retext):
-        PaperVector.objects.filter(paper_id__in=[p.pk for p in retext]).delete()
+    stale = [p.pk for p in retext if {"title", "abstract"} & changed[p.arxiv_id]]
+    if stale:
+        PaperVector.objects.filter(paper_id__in=stale).delete()
     for (arxiv_id, _), version in new_versions.items():
         version.paper_id = papers[arxiv_id].pk
     Version.objects.bulk_create(new_versions.values(), ignore_conflicts=True)

@@ -309,7 +309,9 @@ def search(
     use_vectors = mode != "keyword" and len(vectors) > 0
     words = keyword.query_words(text)
 
-    keyword_hits = keyword_top(text, max(depth, params.keyword_depth), filters) if mode != "semantic" else []
+    # Semantic mode with nothing embedded yet falls back to the words, like the other modes.
+    wanted = mode != "semantic" or not use_vectors
+    keyword_hits = keyword_top(text, max(depth, params.keyword_depth), filters) if wanted else []
     if not use_vectors:
         scaled = scale(dict(keyword_hits))
         hits = [Hit(i, scaled[i], keyword=scaled[i]) for i, _ in keyword_hits[:limit]]
