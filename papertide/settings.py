@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "papertide.catalog",
     "papertide.community",
     "papertide.search",
+    "papertide.accounts",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +144,35 @@ else:
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Argon2 first: new and changed passwords are hashed with it; older hashes still verify and are upgraded.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "papers"
+LOGOUT_REDIRECT_URL = "papers"
+PASSWORD_RESET_TIMEOUT = env_int("PAPERTIDE_LINK_DAYS", 3, minimum=1) * 86400
+
+# Mail: SMTP when PAPERTIDE_EMAIL_HOST is set, else printed on the console (development).
+EMAIL_HOST = env_str("PAPERTIDE_EMAIL_HOST", "")
+EMAIL_PORT = env_int("PAPERTIDE_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("PAPERTIDE_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("PAPERTIDE_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("PAPERTIDE_EMAIL_TLS", False)
+EMAIL_TIMEOUT = 30
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = env_str("PAPERTIDE_EMAIL_FROM", "papertide <papertide@localhost>")
+
+# Account forms (sign-up, log-in, password reset): attempts per client address per hour, per form.
+PAPERTIDE_ACCOUNT_RATE = env_int("PAPERTIDE_ACCOUNT_RATE", 10, minimum=1)
+# Trust X-Forwarded-For for the client address (only behind a proxy that sets it).
+PAPERTIDE_TRUST_PROXY = env_bool("PAPERTIDE_TRUST_PROXY", False)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("papertide.search.urls")),
+    path("", include("papertide.accounts.urls")),
     path("", include("papertide.catalog.urls")),
 ]

@@ -1,0 +1,64 @@
+from django.conf import settings
+from django.contrib.auth import login
+from django.contrib.auth import views as auth
+from django.contrib.auth.models import User
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.encoding import force_bytes, force_str
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.views.decorators.http import require_http_methods
+
+from papertide import emails
+
+from .forms import SignUpForm
+from .throttle import throttled
+from .tokens import activation_tokens
+
+
+@require_http_methods(["GET", "POST"])
+@throttled("signup")
+def signup(request):
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save(commit=False)
+        user.is_active = False  # until the e-mail address is confirmed
+        user.save()
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        link = request.build_absolute_uri(reverse("activate", args=[uid, activation_tokens.make_token(user)]))
+        days = round(settings.PASSWORD_RESET_TIMEOUT / 86400)
+        emails.send("confirm", user.email, {"user": user, "link": link, "days": days})
+        return render(request, "accounts/check_email.html", {"email": user.email})
+    return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _user_from(uidb64: str):
+    try:
+        return User.objects.get(pk=int(force_str(urlsafe_base64_decode(uidb64))))
+    except (ValueError, TypeError, OverflowError, User.DoesNotExist):
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+def activate(request, uidb64, token):
+    """GET shows a button (mail scanners follow links and must not confirm anything); POST confirms."""
+    user = _user_from(uidb64)
+    if user is None or not activation_tokens.check_token(user, token):
+        return render(request, "accounts/activate.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("profile", username=user.username)
+    return render(request, "accounts/activate.html", {"account": user})
+
+
+def profile(request, username):
+    person = get_object_or_404(User, username=username, is_active=True)
+    submissions = person.submissions.select_related("paper").order_by("-day")[:50]
+    return render(request, "accounts/profile.html", {"person": person, "submissions": submissions})
+
+
+login_view = throttled("login")(auth.LoginView.as_view(redirect_authenticated_user=True))
+password_reset = throttled("password-reset")(
+    auth.PasswordResetView.as_view(extra_email_context={"site_name": settings.SITE_NAME})
+)
