@@ -235,6 +235,10 @@ PAPERTIDE_ARXIV_PAGE_SIZE = env_int("PAPERTIDE_ARXIV_PAGE_SIZE", 200, minimum=1)
 # Ingestion: how many records share one transaction.
 PAPERTIDE_INGEST_BATCH = env_int("PAPERTIDE_INGEST_BATCH", 1000, minimum=1)
 
+# The daily list: how old a submitted paper may be, how many papers one person may submit a day.
+PAPERTIDE_SUBMIT_MAX_AGE_DAYS = env_int("PAPERTIDE_SUBMIT_MAX_AGE_DAYS", 7)
+PAPERTIDE_SUBMIT_DAILY_CAP = env_int("PAPERTIDE_SUBMIT_DAILY_CAP", 5, minimum=1)
+
 # Search and embeddings.
 PAPERTIDE_EMBEDDING_MODEL = env_str("PAPERTIDE_EMBEDDING_MODEL", "")
 PAPERTIDE_EMBEDDING_COMPILE = env_bool("PAPERTIDE_EMBEDDING_COMPILE", True)

@@ -8,5 +8,6 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("papertide.search.urls")),
     path("", include("papertide.accounts.urls")),
+    path("", include("papertide.community.urls")),
     path("", include("papertide.catalog.urls")),
 ]

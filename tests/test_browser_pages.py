@@ -78,3 +78,32 @@ def test_reader_searches_and_follows_a_similar_paper(live_server, browser_page):
     page.wait_for_selector("section.similar li")
     assert page.locator("section.similar li").count() == 5
     assert len(papers) == 300
+
+
+def test_reader_logs_in_and_upvotes_without_a_reload(live_server, browser_page):  # noqa: F811
+    from django.contrib.auth.models import User
+
+    from papertide.catalog.sources.hf_daily import read_hf_daily
+
+    ingest(read_hf_daily(data_path("hf-daily-papers/mwoedlinger_PaperExplorer_2024-04/papers.json")), "hf")
+    User.objects.create_user("ada", "ada@example.org", "a quiet lab at night")
+    page = browser_page
+    page.goto(live_server.url + "/daily/2024-04-05/")
+    first = page.locator("li.paper").first
+    before = int(first.locator(".count").inner_text())
+
+    first.locator("form.upvote button").click()  # anonymous: off to log in, then back
+    page.wait_for_url("**/accounts/login/**")
+    page.fill("input[name=username]", "ada")
+    page.fill("input[name=password]", "a quiet lab at night")
+    page.click("form.account button")
+    page.wait_for_url("**/daily/2024-04-05/")
+
+    page.evaluate("window.stillHere = true")
+    first = page.locator("li.paper").first
+    first.locator("form.upvote button").click()
+    page.wait_for_function(f"document.querySelector('li.paper .count').textContent == '{before + 1}'")
+    assert page.evaluate("window.stillHere") is True  # no reload
+    assert first.locator("form.upvote button").get_attribute("aria-pressed") == "true"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "daily-page.png"), full_page=False)

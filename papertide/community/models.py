@@ -29,3 +29,18 @@ class DailyEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.paper.arxiv_id}"
+
+
+class Vote(models.Model):
+    """One person's upvote of a paper. One row per (user, paper): the count is exact whatever the
+    concurrency, since a second vote by the same person is refused by the database itself."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes")
+    paper = models.ForeignKey("catalog.Paper", on_delete=models.CASCADE, related_name="votes")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "paper"], name="vote_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} ▲ {self.paper.arxiv_id}"

@@ -1,0 +1,16 @@
+from django.urls import path, re_path
+
+from . import views
+
+urlpatterns = [
+    path("daily/", views.daily, name="daily"),
+    path("daily/submit/", views.submit, name="submit"),
+    path("daily/week/<slug>/", views.daily, {"kind": "week"}, name="daily-week"),
+    path("daily/month/<slug>/", views.daily, {"kind": "month"}, name="daily-month"),
+    path("daily/<slug>/", views.daily, {"kind": "day"}, name="daily-day"),
+    re_path(
+        r"^papers/(?P<arxiv_id>[a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?/upvote/$",
+        views.upvote,
+        name="upvote",
+    ),
+]

@@ -1,0 +1,103 @@
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Max
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from papertide.catalog.ids import InvalidArxivId, parse_arxiv_id
+from papertide.catalog.models import Paper
+
+from . import periods, services
+from .models import DailyEntry, Vote
+
+
+def _ranked(period: periods.Period) -> list[DailyEntry]:
+    """The period's entries, one per paper, most upvoted first; three queries whatever the size."""
+    entries = list(
+        DailyEntry.objects.filter(day__range=(period.start, period.end))
+        .select_related("paper", "submitted_by")
+        .annotate(local_votes=Count("paper__votes"))
+    )
+    best: dict[int, DailyEntry] = {}
+    for entry in entries:
+        entry.upvotes = entry.local_votes + entry.imported_upvotes
+        kept = best.get(entry.paper_id)
+        if kept is None or entry.upvotes > kept.upvotes:
+            best[entry.paper_id] = entry
+    return sorted(best.values(), key=lambda e: (-e.upvotes, -e.day.toordinal(), e.paper.arxiv_id))
+
+
+def daily(request, kind: str = "day", slug: str | None = None):
+    if slug is None:
+        latest = DailyEntry.objects.aggregate(day=Max("day"))["day"]
+        if latest is None:
+            return render(request, "community/daily.html", {"entries": [], "period": None})
+        period = periods.day(latest)
+    else:
+        try:
+            period = periods.parse(kind, slug)
+        except ValueError as exc:
+            raise Http404(str(exc)) from None
+    entries = _ranked(period)
+    voted = set()
+    if request.user.is_authenticated and entries:
+        voted = set(
+            Vote.objects.filter(user=request.user, paper_id__in=[e.paper_id for e in entries]).values_list(
+                "paper_id", flat=True
+            )
+        )
+    context = {
+        "entries": entries,
+        "voted": voted,
+        "period": period,
+        "previous": period.shifted(-1),
+        "next": period.shifted(1),
+        "views": [period.as_kind(kind) for kind in ("day", "week", "month")],
+    }
+    return render(request, "community/daily.html", context)
+
+
+@login_required
+def submit(request):
+    error = ""
+    text = ""
+    if request.method == "POST":
+        text = request.POST.get("paper", "").strip()
+        try:
+            entry = services.submit(request.user, text)
+        except services.Refused as exc:
+            error = str(exc)
+        else:
+            return redirect(
+                reverse("daily-day", args=[entry.day.isoformat()]) + f"#paper-{entry.paper.arxiv_id}"
+            )
+    return render(
+        request, "community/submit.html", {"error": error, "text": text}, status=400 if error else 200
+    )
+
+
+@require_POST
+def upvote(request, arxiv_id):
+    """Set (vote=1) or withdraw (vote=0) the user's upvote. JSON for the page's script, a redirect back
+    otherwise; an anonymous click is sent to log in and back."""
+    back = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
+    if not back.startswith("/"):
+        back = "/"
+    if not request.user.is_authenticated:
+        login = f"{reverse('login')}?next={back}"
+        if request.headers.get("Accept") == "application/json":
+            return JsonResponse({"error": "log in to upvote", "login": login}, status=401)
+        return redirect(login)
+    try:
+        paper = get_object_or_404(Paper, arxiv_id=parse_arxiv_id(arxiv_id).id)
+    except InvalidArxivId as exc:
+        return JsonResponse({"error": str(exc)}, status=400)
+    services.set_vote(request.user, paper, up=request.POST.get("vote", "1") != "0")
+    local, imported = services.upvotes(paper)
+    if request.headers.get("Accept") == "application/json":
+        voted = Vote.objects.filter(user=request.user, paper=paper).exists()
+        return JsonResponse(
+            {"upvotes": local + imported, "votes": local, "imported": imported, "voted": voted}
+        )
+    return redirect(back)

@@ -1,0 +1,23 @@
+// Upvote without reloading the page: the form still works without this script.
+document.addEventListener("submit", async (event) => {
+  const form = event.target.closest("form.upvote");
+  if (!form) return;
+  event.preventDefault();
+  const response = await fetch(form.action, {
+    method: "POST",
+    body: new FormData(form),
+    headers: { Accept: "application/json" },
+    credentials: "same-origin",
+  });
+  const data = await response.json();
+  if (response.status === 401 && data.login) {
+    window.location.href = data.login;
+    return;
+  }
+  if (!response.ok) return;
+  const button = form.querySelector("button");
+  button.querySelector(".count").textContent = data.upvotes;
+  button.classList.toggle("voted", data.voted);
+  button.setAttribute("aria-pressed", String(data.voted));
+  form.querySelector("input[name=vote]").value = data.voted ? "0" : "1";
+});
