@@ -20,6 +20,12 @@ class PaperQuerySet(models.QuerySet):
         papers = self.in_bulk([hit.paper_id for hit in results.hits])
         return [(papers[hit.paper_id], hit) for hit in results.hits if hit.paper_id in papers]
 
+    def trending(self, limit: int = 50):
+        """The trending papers with the breakdown of their scores (community/trending.py)."""
+        from papertide.community.trending import trending
+
+        return trending(limit=limit)
+
     def in_category(self, category: str):
         """Papers listed in a category, as primary or cross-list."""
         if connection.features.supports_json_field_contains:  # PostgreSQL: JSON containment

@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("daily/", views.daily, name="daily"),
+    path("trending/", views.trending_page, name="trending"),
     path("daily/submit/", views.submit, name="submit"),
     path("daily/week/<slug>/", views.daily, {"kind": "week"}, name="daily-week"),
     path("daily/month/<slug>/", views.daily, {"kind": "month"}, name="daily-month"),

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max
 from django.http import Http404, JsonResponse
@@ -10,6 +11,7 @@ from papertide.catalog.models import Paper
 
 from . import periods, services
 from .models import DailyEntry, Vote
+from .trending import trending
 
 
 def _ranked(period: periods.Period) -> list[DailyEntry]:
@@ -101,3 +103,16 @@ def upvote(request, arxiv_id):
             {"upvotes": local + imported, "votes": local, "imported": imported, "voted": voted}
         )
     return redirect(back)
+
+
+def trending_page(request):
+    trends = trending()
+    voted = set()
+    if request.user.is_authenticated and trends:
+        ids = [t.entry.paper_id for t in trends]
+        voted = set(
+            Vote.objects.filter(user=request.user, paper_id__in=ids).values_list("paper_id", flat=True)
+        )
+    return render(
+        request, "community/trending.html", {"trends": trends, "voted": voted, "settings": settings}
+    )

@@ -1,0 +1,85 @@
+"""Trending on the 753 real Hugging Face papers: every position explained by the breakdown shown."""
+
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+
+from papertide.catalog.models import CodeLink
+from papertide.catalog.services import ingest
+from papertide.catalog.sources.hf_daily import read_hf_daily
+from papertide.community.models import DailyEntry
+from papertide.community.services import set_vote
+from tests.conftest import data_path
+
+pytestmark = pytest.mark.django_db
+HF = "hf-daily-papers/mwoedlinger_PaperExplorer_2024-04/papers.json"
+SCRAPED = datetime(2024, 4, 8, 12, 0, tzinfo=UTC)  # when the upvote counts were read
+ROW = re.compile(
+    r'id="paper-([^"]+)".*?data-votes="(\d+)" data-code="([\d.]+)" data-age="([\d.]+)" data-score="([\d.]+)"',
+    re.S,
+)
+
+
+@pytest.fixture
+def hf_papers():
+    ingest(read_hf_daily(data_path(HF)), "hf-daily")
+    return json.loads(data_path(HF).read_text())
+
+
+def rows(client) -> list[tuple[str, int, float, float, float]]:
+    page = client.get("/trending/").content.decode()
+    return [(i, int(v), float(c), float(a), float(s)) for i, v, c, a, s in ROW.findall(page)]
+
+
+def test_every_position_is_explained_by_its_breakdown(client, hf_papers, settings):
+    settings.PAPERTIDE_TRENDING_DAYS = 200  # all 753 papers (listed 2023-11-30 to 2024-04-05)
+    with time_machine.travel(SCRAPED, tick=False):
+        shown = rows(client)
+    assert len(shown) == 50  # the page shows the top 50
+    gravity = settings.PAPERTIDE_TRENDING_GRAVITY
+    coded = set(
+        CodeLink.objects.filter(kind__in=("github", "code", "huggingface")).values_list(
+            "paper__arxiv_id", flat=True
+        )
+    )
+    for arxiv_id, votes, code, age, score in shown:
+        assert votes == hf_papers[arxiv_id]["upvotes"]
+        assert code == (settings.PAPERTIDE_TRENDING_CODE_BONUS if arxiv_id in coded else 0)
+        day = date.fromisoformat(hf_papers[arxiv_id]["publication_date"][:10])
+        assert age == pytest.approx(
+            (SCRAPED - datetime(day.year, day.month, day.day, tzinfo=UTC)).total_seconds() / 86400, abs=1e-4
+        )
+        assert score == pytest.approx((votes + code) / (1 + age) ** gravity, rel=1e-5)
+    scores = [s for *_, s in shown]
+    assert scores == sorted(scores, reverse=True)  # the order is the order of the scores shown
+    assert any(c for _, _, c, _, _ in shown) and any(not c for _, _, c, _, _ in shown)
+
+
+def test_window_and_local_votes(client, hf_papers, settings):
+    settings.PAPERTIDE_TRENDING_DAYS = 7
+    with time_machine.travel(SCRAPED, tick=False):
+        shown = rows(client)
+        recent = {k for k, v in hf_papers.items() if v["publication_date"][:10] >= "2024-04-01"}
+        assert {i for i, *_ in shown} <= recent and len(shown) == min(50, len(recent))
+        last = shown[-1][0]
+        entry = DailyEntry.objects.get(paper__arxiv_id=last)
+        for n in range(40):  # forty people upvote the last one here
+            set_vote(User.objects.create_user(f"u{n}", f"u{n}@example.org", "pw pw pw pw"), entry.paper, True)
+        moved = rows(client)
+    position = [i for i, *_ in moved].index(last)
+    assert position < len(shown) - 1  # it rose
+    assert moved[position][1] == hf_papers[last]["upvotes"] + 40  # and its breakdown says why
+    scores = [s for *_, s in moved]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_trending_page_query_count_is_fixed(client, hf_papers, settings, django_assert_max_num_queries):
+    settings.PAPERTIDE_TRENDING_DAYS = 200
+    with time_machine.travel(SCRAPED, tick=False), django_assert_max_num_queries(1):
+        client.get("/trending/")
+    with time_machine.travel(SCRAPED + timedelta(days=400), tick=False):
+        assert "Nothing in the daily list" in client.get("/trending/").content.decode()
