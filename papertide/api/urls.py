@@ -1,7 +1,8 @@
 from ninja import NinjaAPI
 
-from . import errors, search
+from . import daily, errors, search
 
 api = NinjaAPI(title="papertide API", version="1", urls_namespace="api")
 errors.install(api)
-api.add_router("", search.router)
+api.add_router("", search.router)  # before daily: /papers/search is not a paper id
+api.add_router("", daily.router)

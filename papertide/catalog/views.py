@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from papertide.search import engine
@@ -38,3 +39,17 @@ def paper_detail(request, arxiv_id):
     )
     similar = [(by_id[i], score) for i, score in nearest if i in by_id]
     return render(request, "catalog/paper_detail.html", {"paper": paper, "similar": similar})
+
+
+def paper_markdown(request, arxiv_id):
+    """The paper as Markdown (Hugging Face's /papers/{id}.md, read by huggingface_hub's read_paper)."""
+    paper = get_object_or_404(
+        Paper.objects.prefetch_related("code_links"), arxiv_id=parse_arxiv_id(arxiv_id).id
+    )
+    lines = [f"# {paper.title_display}", "", ", ".join(paper.authors_display), ""]
+    lines.append(f"arXiv: [{paper.versioned_id}]({paper.abs_url}) · [PDF]({paper.pdf_url})")
+    lines += [f"{link.get_kind_display()}: <{link.url}>" for link in paper.code_links.all()]
+    lines += ["", "## Abstract", "", paper.abstract_display, ""]
+    if paper.comments:
+        lines += [f"Comments: {paper.comments_display}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/markdown; charset=utf-8")
