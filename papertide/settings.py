@@ -206,6 +206,11 @@ if env_bool("PAPERTIDE_HTTPS", False):
     SECURE_SSL_REDIRECT = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Joining the browsers' preload list is a lasting commitment for the whole domain: the operator's call.
+    SECURE_HSTS_PRELOAD = env_bool("PAPERTIDE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOGGING = {
     "version": 1,

@@ -62,3 +62,23 @@ def test_refuses_to_start_without_secret_key_when_shared_database(tmp_path):
     result = settings_in_subprocess(tmp_path, DATABASE_URL="postgres://u:p@127.0.0.1:5432/papertide")
     assert result.returncode != 0
     assert "PAPERTIDE_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_settings_pass_the_deploy_check(tmp_path):
+    clean = {k: v for k, v in os.environ.items() if not (k.startswith("PAPERTIDE_") or k == "DATABASE_URL")}
+    env = {
+        **clean,
+        "PAPERTIDE_HOME": str(tmp_path),
+        "PAPERTIDE_HTTPS": "true",
+        "PAPERTIDE_SECRET_KEY": "n8Vq2-" + "x7Kp3mW9zQ4rT6yU1iO5aS8dF2gH0jL" * 2,
+        "PAPERTIDE_ALLOWED_HOSTS": "papers.example.org",
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "papertide.cli", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
