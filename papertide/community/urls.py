@@ -1,9 +1,12 @@
 from django.urls import path, re_path
 
-from . import views
+from . import feeds, views
 
 urlpatterns = [
     path("daily/", views.daily, name="daily"),
+    path("daily/feed/", feeds.DailyFeed(), name="daily-feed"),
+    path("trending/feed/", feeds.TrendingFeed(), name="trending-feed"),
+    path("users/<str:username>/feed/", feeds.SubmissionsFeed(), name="submissions-feed"),
     path("trending/", views.trending_page, name="trending"),
     path("daily/submit/", views.submit, name="submit"),
     path("daily/week/<slug>/", views.daily, {"kind": "week"}, name="daily-week"),
