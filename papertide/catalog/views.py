@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from papertide.community.models import Comment
 from papertide.search import engine
 
 from .ids import InvalidArxivId, parse_arxiv_id
@@ -38,7 +40,14 @@ def paper_detail(request, arxiv_id):
         [i for i, _ in nearest]
     )
     similar = [(by_id[i], score) for i, score in nearest if i in by_id]
-    return render(request, "catalog/paper_detail.html", {"paper": paper, "similar": similar})
+    comments = (
+        Comment.objects.visible()
+        .filter(paper=paper, parent=None)
+        .select_related("user")
+        .prefetch_related(Prefetch("replies", queryset=Comment.objects.visible().select_related("user")))
+    )
+    context = {"paper": paper, "similar": similar, "comments": comments}
+    return render(request, "catalog/paper_detail.html", context)
 
 
 def paper_markdown(request, arxiv_id):

@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
+from django.db.models import Count
 
-from .models import DailyEntry
+from .models import Comment, DailyEntry, Report
 
 
 @admin.register(DailyEntry)
@@ -9,3 +12,59 @@ class DailyEntryAdmin(admin.ModelAdmin):
     list_filter = ["source"]
     date_hierarchy = "day"
     raw_id_fields = ["paper", "submitted_by"]
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "user", "paper", "short_body", "hidden", "deleted", "report_count"]
+    list_filter = ["hidden", "deleted"]
+    search_fields = ["body", "user__username", "paper__arxiv_id"]
+    raw_id_fields = ["paper", "user", "parent"]
+    actions = ["hide", "unhide"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("user", "paper")
+            .annotate(report_total=Count("reports"))
+        )
+
+    @admin.display(description="comment")
+    def short_body(self, comment):
+        return comment.body[:80]
+
+    @admin.display(description="reports", ordering="report_total")
+    def report_count(self, comment):
+        return comment.report_total
+
+    @admin.action(description="Hide the selected comments")
+    def hide(self, request, queryset):
+        queryset.update(hidden=True)
+
+    @admin.action(description="Show the selected comments again")
+    def unhide(self, request, queryset):
+        queryset.update(hidden=False)
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "comment", "user", "reason", "resolved"]
+    list_filter = ["resolved"]
+    raw_id_fields = ["comment", "user"]
+
+
+class ModeratedUserAdmin(UserAdmin):
+    actions = ["suspend", "reinstate"]
+
+    @admin.action(description="Suspend the selected users (they cannot log in; their comments are hidden)")
+    def suspend(self, request, queryset):
+        queryset.exclude(pk=request.user.pk).update(is_active=False)
+
+    @admin.action(description="Reinstate the selected users")
+    def reinstate(self, request, queryset):
+        queryset.update(is_active=True)
+
+
+admin.site.unregister(User)
+admin.site.register(User, ModeratedUserAdmin)

@@ -44,3 +44,54 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ▲ {self.paper.arxiv_id}"
+
+
+class CommentQuerySet(models.QuerySet):
+    def visible(self):
+        return self.filter(hidden=False, deleted=False, user__is_active=True)
+
+
+class Comment(models.Model):
+    """A comment on a paper, or a reply to one (one level deep). Markdown, rendered and sanitised."""
+
+    # "comments" is taken: arXiv's own comments field of the paper.
+    paper = models.ForeignKey("catalog.Paper", on_delete=models.CASCADE, related_name="discussion")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    body = models.TextField(max_length=10_000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    deleted = models.BooleanField(default=False, help_text="Deleted by its author.")
+    hidden = models.BooleanField(default=False, help_text="Hidden by a moderator.")
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.paper.arxiv_id}: {self.body[:40]}"
+
+    @property
+    def html(self) -> str:
+        from .markdown import render
+
+        return render(self.body)
+
+
+class Report(models.Model):
+    """Someone's report of a comment, for the moderators (admin)."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    resolved = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["comment", "user"], name="report_once")]
+
+    def __str__(self) -> str:
+        return f"report of comment {self.comment_id}: {self.reason[:40]}"

@@ -78,3 +78,21 @@ def upvotes(paper: Paper) -> tuple[int, int]:
     """(votes cast here, upvotes imported from Hugging Face) of a paper."""
     imported = paper.daily_entries.aggregate(most=Max("imported_upvotes"))["most"] or 0
     return paper.votes.count(), imported
+
+
+def add_comment(user, paper: Paper, body: str, parent_id: int | None = None):
+    from .models import Comment
+
+    body = (body or "").strip()
+    if not body:
+        raise Refused("the comment is empty")
+    if len(body) > 10_000:
+        raise Refused(f"the comment has {len(body):,} characters; at most 10,000")
+    parent = None
+    if parent_id is not None:
+        parent = Comment.objects.filter(pk=parent_id, paper=paper).first()
+        if parent is None:
+            raise Refused("the comment you reply to is not on this paper")
+        if parent.parent_id is not None:
+            parent = parent.parent  # replies stay one level deep: a reply to a reply joins its thread
+    return Comment.objects.create(user=user, paper=paper, body=body, parent=parent)

@@ -116,3 +116,84 @@ def trending_page(request):
     return render(
         request, "community/trending.html", {"trends": trends, "voted": voted, "settings": settings}
     )
+
+
+def _comment_or_404(pk):
+    from .models import Comment
+
+    return get_object_or_404(Comment.objects.select_related("paper"), pk=pk)
+
+
+@require_POST
+@login_required
+def comment(request, arxiv_id):
+    paper = get_object_or_404(Paper, arxiv_id=parse_arxiv_id(arxiv_id).id)
+    parent = request.POST.get("parent")
+    try:
+        made = services.add_comment(
+            request.user, paper, request.POST.get("body", ""), int(parent) if parent else None
+        )
+    except (services.Refused, ValueError) as exc:
+        return render(
+            request, "community/comment_error.html", {"error": str(exc), "paper": paper}, status=400
+        )
+    return redirect(f"{paper.get_absolute_url()}#comment-{made.pk}")
+
+
+@require_POST
+@login_required
+def edit_comment(request, pk):
+    from django.utils import timezone
+
+    made = _comment_or_404(pk)
+    if made.user_id != request.user.pk or made.deleted:
+        return render(
+            request,
+            "community/comment_error.html",
+            {"error": "you can edit your own comments only", "paper": made.paper},
+            status=403,
+        )
+    body = request.POST.get("body", "").strip()
+    if not body or len(body) > 10_000:
+        return render(
+            request,
+            "community/comment_error.html",
+            {"error": "a comment needs 1 to 10,000 characters", "paper": made.paper},
+            status=400,
+        )
+    made.body, made.edited_at = body, timezone.now()
+    made.save(update_fields=["body", "edited_at"])
+    return redirect(f"{made.paper.get_absolute_url()}#comment-{made.pk}")
+
+
+@require_POST
+@login_required
+def delete_comment(request, pk):
+    made = _comment_or_404(pk)
+    if made.user_id != request.user.pk:
+        return render(
+            request,
+            "community/comment_error.html",
+            {"error": "you can delete your own comments only", "paper": made.paper},
+            status=403,
+        )
+    made.deleted = True
+    made.save(update_fields=["deleted"])
+    return redirect(made.paper.get_absolute_url() + "#comments")
+
+
+@require_POST
+@login_required
+def report_comment(request, pk):
+    from django.db import IntegrityError, transaction
+
+    from .models import Report
+
+    made = _comment_or_404(pk)
+    reason = request.POST.get("reason", "").strip()[:500] or "no reason given"
+    try:
+        with transaction.atomic():
+            Report.objects.create(comment=made, user=request.user, reason=reason)
+    except IntegrityError:
+        pass  # reported by this person already
+    return render(request, "community/reported.html", {"paper": made.paper})

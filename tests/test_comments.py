@@ -1,0 +1,121 @@
+"""Discussion on paper pages: Markdown rendered safely, replies one level deep, edit, delete, report,
+moderation in the admin."""
+
+import pytest
+from django.contrib.auth.models import User
+
+from papertide.community.models import Comment, Report
+from tests.search_data import import_sample
+
+pytestmark = pytest.mark.django_db
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(1)">',
+    "[click](javascript:alert(1))",
+    '<a href="https://example.org" onclick="alert(1)">x</a>',
+]
+
+
+@pytest.fixture
+def paper():
+    return import_sample(1, embed=False)[0]
+
+
+def person(name):
+    return User.objects.create_user(name, f"{name}@example.org", "a quiet lab at night")
+
+
+def page(client, paper) -> str:
+    return client.get(paper.get_absolute_url()).content.decode()
+
+
+def test_comment_markdown_is_rendered_and_sanitised(client, paper):
+    client.force_login(person("ada"))
+    body = "Nice **result**, see [the code](https://github.com/x/y).\n\n" + "\n\n".join(PAYLOADS)
+    response = client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": body})
+    made = Comment.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"#comment-{made.pk}")
+    html = page(client, paper)
+    assert "<strong>result</strong>" in html
+    assert '<a href="https://github.com/x/y" rel="nofollow noopener ugc">the code</a>' in html
+    # (the owner's edit box shows the raw text, escaped: only live markup counts)
+    for forbidden in ("<script>alert", "<img", 'onerror="', 'href="javascript:', 'onclick="'):
+        assert forbidden not in html
+
+
+def test_replies_stay_one_level_deep(client, paper):
+    ada, bob = person("ada"), person("bob")
+    client.force_login(ada)
+    client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "first"})
+    top = Comment.objects.get()
+    client.force_login(bob)
+    client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "a reply", "parent": top.pk})
+    reply = Comment.objects.get(body="a reply")
+    client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "a reply to the reply", "parent": reply.pk})
+    assert Comment.objects.get(body="a reply to the reply").parent == top
+    html = page(client, paper)
+    assert html.index("first") < html.index("a reply") < html.index("a reply to the reply")
+
+
+def test_edit_and_delete_only_ones_own(client, paper):
+    ada, bob = person("ada"), person("bob")
+    client.force_login(ada)
+    client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "typo"})
+    made = Comment.objects.get()
+    client.force_login(bob)
+    assert client.post(f"/comments/{made.pk}/edit/", {"body": "vandal"}).status_code == 403
+    assert client.post(f"/comments/{made.pk}/delete/").status_code == 403
+    client.force_login(ada)
+    client.post(f"/comments/{made.pk}/edit/", {"body": "fixed"})
+    made.refresh_from_db()
+    assert made.body == "fixed" and made.edited_at
+    client.post(f"/comments/{made.pk}/delete/")
+    assert "fixed" not in page(client, paper)
+
+
+def test_bad_comments_get_a_4xx_with_a_reason(client, paper):
+    client.force_login(person("ada"))
+    assert client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "  "}).status_code == 400
+    too_long = client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "x" * 10_001})
+    assert too_long.status_code == 400 and "at most 10,000" in too_long.content.decode()
+    assert (
+        client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "hi", "parent": "999"}).status_code == 400
+    )
+    assert client.get(f"/papers/{paper.arxiv_id}/comments/").status_code == 405
+    client.logout()
+    anonymous = client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "hi"})
+    assert anonymous.status_code == 302 and "/accounts/login/" in anonymous["Location"]
+    assert Comment.objects.count() == 0
+
+
+def test_report_hide_and_suspend(client, paper):
+    ada, bob = person("ada"), person("bob")
+    staff = User.objects.create_superuser("mod", "mod@example.org", "a quiet lab at night")
+    client.force_login(ada)
+    client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "spam spam"})
+    client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "a fine remark"})
+    spam = Comment.objects.get(body="spam spam")
+    client.force_login(bob)
+    client.post(f"/comments/{spam.pk}/report/", {"reason": "spam"})
+    client.post(f"/comments/{spam.pk}/report/", {"reason": "spam again"})
+    assert Report.objects.filter(comment=spam).count() == 1
+
+    client.force_login(staff)
+    admin_list = client.get("/admin/community/comment/").content.decode()
+    assert "spam spam" in admin_list
+    client.post("/admin/community/comment/", {"action": "hide", "_selected_action": [spam.pk]})
+    assert "spam spam" not in page(client, paper) and "a fine remark" in page(client, paper)
+    client.post("/admin/auth/user/", {"action": "suspend", "_selected_action": [ada.pk]})
+    ada.refresh_from_db()
+    assert not ada.is_active
+    assert "a fine remark" not in page(client, paper)  # a suspended person's comments are hidden too
+
+
+def test_paper_page_query_count_does_not_grow_with_comments(client, paper, django_assert_max_num_queries):
+    people = [person(f"p{i}") for i in range(5)]
+    top = Comment.objects.create(paper=paper, user=people[0], body="top")
+    for p in people:
+        Comment.objects.create(paper=paper, user=p, body="reply", parent=top)
+        Comment.objects.create(paper=paper, user=p, body="another")
+    with django_assert_max_num_queries(7):
+        client.get(paper.get_absolute_url())
