@@ -171,6 +171,8 @@ DEFAULT_FROM_EMAIL = env_str("PAPERTIDE_EMAIL_FROM", "papertide <papertide@local
 
 # Account forms (sign-up, log-in, password reset): attempts per client address per hour, per form.
 PAPERTIDE_ACCOUNT_RATE = env_int("PAPERTIDE_ACCOUNT_RATE", 10, minimum=1)
+# Writes (submissions, upvotes) one API token may make per hour.
+PAPERTIDE_TOKEN_RATE = env_int("PAPERTIDE_TOKEN_RATE", 120, minimum=1)
 # Trust X-Forwarded-For for the client address (only behind a proxy that sets it).
 PAPERTIDE_TRUST_PROXY = env_bool("PAPERTIDE_TRUST_PROXY", False)
 

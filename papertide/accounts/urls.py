@@ -20,5 +20,6 @@ urlpatterns = [
         auth.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("accounts/tokens/", views.tokens, name="tokens"),
     path("users/<str:username>/", views.profile, name="profile"),
 ]

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth import views as auth
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 from papertide import emails
 
 from .forms import SignUpForm
+from .models import ApiToken
 from .throttle import throttled
 from .tokens import activation_tokens
 
@@ -62,3 +64,17 @@ login_view = throttled("login")(auth.LoginView.as_view(redirect_authenticated_us
 password_reset = throttled("password-reset")(
     auth.PasswordResetView.as_view(extra_email_context={"site_name": settings.SITE_NAME})
 )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tokens(request):
+    """Personal API tokens: made here, shown once, revocable."""
+    created = None
+    if request.method == "POST":
+        if request.POST.get("revoke"):
+            ApiToken.objects.filter(user=request.user, pk=request.POST["revoke"]).delete()
+        else:
+            _, created = ApiToken.issue(request.user, request.POST.get("name", "").strip())
+    listed = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+    return render(request, "accounts/tokens.html", {"tokens": listed, "created": created})

@@ -12,11 +12,12 @@ from pydantic import Field
 
 from papertide.catalog.ids import InvalidArxivId, parse_arxiv_id
 from papertide.catalog.models import CodeLink, Paper
-from papertide.community import periods
+from papertide.community import periods, services
 from papertide.community.models import DailyEntry
 from papertide.community.trending import Trend
 
 from .serializers import iso, paper_json
+from .writes import TokenAuth
 
 router = Router(tags=["daily papers"])
 
@@ -124,3 +125,17 @@ def paper_info(request, arxiv_id: str):
     data = paper_json(paper)
     data["upvotes"] = (paper.imported_upvotes or 0) + paper.local_votes
     return data
+
+
+class Submission(Schema):
+    paper: str = Field(..., max_length=200, description="an arXiv id or URL")
+
+
+# Beside the GET of the same path: one router holds both methods of /daily_papers.
+@router.post("/daily_papers", auth=TokenAuth(), summary="Submit a paper to today's list (token)")
+def submit(request, body: Submission):
+    try:
+        entry = services.submit(request.user, body.paper)
+    except services.Refused as exc:
+        raise HttpError(400, str(exc)) from None
+    return {"paper": entry.paper.arxiv_id, "day": entry.day.isoformat(), "submitter": request.user.username}

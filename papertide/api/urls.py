@@ -1,8 +1,9 @@
 from ninja import NinjaAPI
 
-from . import daily, errors, search
+from . import daily, errors, search, writes
 
 api = NinjaAPI(title="papertide API", version="1", urls_namespace="api")
 errors.install(api)
 api.add_router("", search.router)  # before daily: /papers/search is not a paper id
+api.add_router("", writes.router)  # before daily: /papers/{id} would take /papers/{id}/upvote
 api.add_router("", daily.router)

@@ -1,0 +1,55 @@
+"""Write endpoints for scripts: submit to the daily list and upvote, with a personal token
+(Authorization: Bearer pt_...), limited per token (PAPERTIDE_TOKEN_RATE writes an hour)."""
+
+from django.conf import settings
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
+
+from papertide.accounts.models import ApiToken, RateBucket
+from papertide.catalog.ids import InvalidArxivId, parse_arxiv_id
+from papertide.catalog.models import Paper
+from papertide.community import services
+from papertide.community.models import Vote
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request, token):
+        found = ApiToken.user_for(token)
+        if found is None:
+            return None
+        if not RateBucket.take(f"token:{found.pk}", settings.PAPERTIDE_TOKEN_RATE, 3600):
+            raise HttpError(
+                429,
+                f"this token has made {settings.PAPERTIDE_TOKEN_RATE} writes in the last hour; wait a while",
+            )
+        request.user = found.user
+        return found
+
+
+# Before the daily router: its /papers/{id} would otherwise take /papers/{id}/upvote.
+router = Router(tags=["writes"], auth=TokenAuth())
+
+
+class VoteBody(Schema):
+    vote: bool = True
+
+
+@router.post("/papers/{path:arxiv_id}/upvote", summary="Upvote a paper (or withdraw it with vote=false)")
+def upvote(request, arxiv_id: str, body: VoteBody):
+    try:
+        arxiv_id = parse_arxiv_id(arxiv_id).id
+    except InvalidArxivId as exc:
+        raise HttpError(400, str(exc)) from None
+    paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
+    services.set_vote(request.user, paper, up=body.vote)
+    local, imported = services.upvotes(paper)
+    voted = Vote.objects.filter(user=request.user, paper=paper).exists()
+    return {
+        "paper": arxiv_id,
+        "upvotes": local + imported,
+        "votes": local,
+        "imported": imported,
+        "voted": voted,
+    }
