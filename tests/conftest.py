@@ -34,4 +34,7 @@ def _fresh_vector_cache():
 
     engine._vectors = engine.CatalogVectors()
     engine._frequencies = engine.TermFrequencies()
+    from papertide.community import trending
+
+    trending._cache.update(key=None, at=0.0, ranked=[])
     yield
