@@ -107,5 +107,6 @@ def trending(now: datetime | None = None, limit: int = 50) -> list[Trend]:
     trends = []
     for _, _, _, entry_id, local, imported, code, age in top:
         if entry_id in entries:
+            entries[entry_id].local_votes = local  # as the daily list's entries have it
             trends.append(Trend(entries[entry_id], local, imported, code, age, gravity))
     return trends
