@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, time
 from typing import Literal
 
+from django.conf import settings
 from django.db.models import Count, Max, Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -12,9 +13,8 @@ from pydantic import Field
 
 from papertide.catalog.ids import InvalidArxivId, parse_arxiv_id
 from papertide.catalog.models import CodeLink, Paper
-from papertide.community import periods, services
+from papertide.community import periods, services, trending
 from papertide.community.models import DailyEntry
-from papertide.community.trending import Trend
 
 from .serializers import iso, paper_json
 from .writes import TokenAuth
@@ -81,27 +81,16 @@ def daily_papers(request, params: Query[DailyParams]):
         return []
     entries = _entries(period, params.submitter)
     if params.sort == "trending":
-        from django.conf import settings
+        now, gravity = timezone.now(), settings.PAPERTIDE_TRENDING_GRAVITY
 
-        now = timezone.now()
-
-        def score(entry):
-            entered = datetime.combine(entry.day, time.min, tzinfo=UTC)
-            age = max((now - entered).total_seconds() / 86400, 0.0)
-            has_code = any(
-                link.kind in ("github", "code", "huggingface") for link in entry.paper.code_links.all()
+        def rank(entry):
+            coded = any(link.kind in CodeLink.CODE_KINDS for link in entry.paper.code_links.all())
+            votes = entry.local_votes + entry.imported_upvotes
+            return -trending.score(
+                votes, trending.code_bonus(coded), trending.age_days(entry.day, now), gravity
             )
-            bonus = settings.PAPERTIDE_TRENDING_CODE_BONUS if has_code else 0.0
-            return Trend(
-                entry,
-                entry.local_votes,
-                entry.imported_upvotes,
-                bonus,
-                age,
-                settings.PAPERTIDE_TRENDING_GRAVITY,
-            ).score
 
-        entries.sort(key=lambda e: (-score(e), e.paper.arxiv_id))
+        entries.sort(key=lambda e: (rank(e), e.paper.arxiv_id))
     else:
         entries.sort(
             key=lambda e: (-e.day.toordinal(), -(e.local_votes + e.imported_upvotes), e.paper.arxiv_id)

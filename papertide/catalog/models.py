@@ -133,6 +133,8 @@ class CodeLink(models.Model):
         ("huggingface", "Hugging Face"),
         ("project", "Project page"),
     ]
+    # The kinds that count as "has code" (search filter, trending bonus); a project page does not.
+    CODE_KINDS = ("github", "code", "huggingface")
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="code_links")
     url = models.URLField(max_length=500)
     kind = models.CharField(max_length=16, choices=KINDS)

@@ -19,7 +19,20 @@ from papertide.catalog.models import CodeLink
 
 from .models import DailyEntry, Vote
 
-CODE_KINDS = ("github", "code", "huggingface")
+CODE_KINDS = CodeLink.CODE_KINDS
+
+
+def age_days(day, now: datetime) -> float:
+    """Days since the start of the day a paper entered the daily list."""
+    return max((now - datetime.combine(day, time.min, tzinfo=now.tzinfo)).total_seconds() / 86400, 0.0)
+
+
+def code_bonus(has_code: bool) -> float:
+    return settings.PAPERTIDE_TRENDING_CODE_BONUS if has_code else 0.0
+
+
+def score(votes: int, bonus: float, age: float, gravity: float) -> float:
+    return (votes + bonus) / (1 + age) ** gravity
 
 
 @dataclass
@@ -40,12 +53,8 @@ class Trend:
         return self.local_votes + self.imported_votes
 
     @property
-    def divisor(self) -> float:
-        return (1 + self.age_days) ** self.gravity
-
-    @property
     def score(self) -> float:
-        return (self.votes + self.code_bonus) / self.divisor
+        return score(self.votes, self.code_bonus, self.age_days, self.gravity)
 
 
 _cache: dict = {"key": None, "at": 0.0, "ranked": []}
@@ -75,14 +84,13 @@ def _scores(now: datetime) -> list[tuple[float, int, str, int, int, int, float, 
             "id", "paper_id", "paper__arxiv_id", "day", "imported_upvotes", "local_votes", "has_code"
         )
     )
-    gravity, bonus = settings.PAPERTIDE_TRENDING_GRAVITY, settings.PAPERTIDE_TRENDING_CODE_BONUS
+    gravity = settings.PAPERTIDE_TRENDING_GRAVITY
     best: dict[int, tuple] = {}
     for entry_id, paper_id, arxiv_id, day, imported, local, coded in rows:
-        age = max((now - datetime.combine(day, time.min, tzinfo=now.tzinfo)).total_seconds() / 86400, 0.0)
-        code = bonus if coded else 0.0
-        score = (local + imported + code) / (1 + age) ** gravity
-        row = (score, local + imported, arxiv_id, entry_id, local, imported, code, age)
-        if paper_id not in best or score > best[paper_id][0]:
+        age, code = age_days(day, now), code_bonus(coded)
+        value = score(local + imported, code, age, gravity)
+        row = (value, local + imported, arxiv_id, entry_id, local, imported, code, age)
+        if paper_id not in best or value > best[paper_id][0]:
             best[paper_id] = row
     return sorted(best.values(), key=lambda r: (-r[0], -r[1], r[2]))
 

@@ -14,6 +14,8 @@ from datetime import date
 import numpy as np
 from django.db import connection
 
+from papertide.catalog.models import CodeLink
+
 from . import keyword
 from .encoder import DIMENSIONS, get_encoder, model_name
 from .fusion import FusionParams, hybrid_rank, scale
@@ -24,7 +26,7 @@ REFRESH_SECONDS = 1.0
 MAX_QUERY_CHARS = 500
 # With filters, look deeper into the semantic ranking, since many of its best papers may be filtered out.
 FILTERED_DEPTH = 1000
-CODE_KINDS = ("github", "code", "huggingface")
+CODE_KINDS = CodeLink.CODE_KINDS
 
 
 class SearchError(ValueError):
