@@ -102,3 +102,10 @@ def test_tokens_can_be_revoked(client, token):
         ).status_code
         == 401
     )
+
+
+def test_revoking_garbage_is_a_400(client, token):
+    client.force_login(User.objects.get(username="ada"))
+    response = client.post("/accounts/tokens/", {"revoke": "abc"})
+    assert response.status_code == 400 and "not given as a number" in response.content.decode()
+    assert ApiToken.objects.count() == 1

@@ -119,3 +119,17 @@ def test_paper_page_query_count_does_not_grow_with_comments(client, paper, djang
         Comment.objects.create(paper=paper, user=p, body="another")
     with django_assert_max_num_queries(7):
         client.get(paper.get_absolute_url())
+
+
+def test_ids_arxiv_never_issued_are_404_not_500(client):
+    client.force_login(person("ada"))
+    for url in (
+        "/papers/2513.00001/",
+        "/papers/2513.00001.md",
+        "/papers/2513.00001/comments/",
+        "/papers/2513.00001/upvote/",
+    ):
+        response = (
+            client.post(url, {"body": "x"}) if url.endswith(("comments/", "upvote/")) else client.get(url)
+        )
+        assert response.status_code == 404, url

@@ -192,3 +192,16 @@ def test_submission_when_arxiv_cannot_be_reached(settings):
 def test_submitting_needs_an_account(client):
     response = client.get("/daily/submit/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_upvote_never_sends_people_off_site(client, hf_papers):
+    client.force_login(user())
+    paper = DailyEntry.objects.filter(day=date(2024, 4, 5)).first().paper
+    for target in ("//evil.example/", "https://evil.example/"):
+        response = client.post(f"/papers/{paper.arxiv_id}/upvote/", {"vote": "1", "next": target})
+        assert response.status_code == 302 and response["Location"] == "/"
+
+
+def test_periods_at_the_end_of_the_calendar_are_404(client):
+    assert client.get("/daily/9999-12-31/").status_code == 404
+    assert client.get("/daily/month/0001-01/").status_code == 404

@@ -70,11 +70,16 @@ password_reset = throttled("password-reset")(
 @require_http_methods(["GET", "POST"])
 def tokens(request):
     """Personal API tokens: made here, shown once, revocable."""
-    created = None
+    created, error = None, ""
     if request.method == "POST":
-        if request.POST.get("revoke"):
-            ApiToken.objects.filter(user=request.user, pk=request.POST["revoke"]).delete()
+        if "revoke" in request.POST:
+            revoke = request.POST["revoke"]
+            if revoke.isdigit():
+                ApiToken.objects.filter(user=request.user, pk=int(revoke)).delete()
+            else:
+                error = "which token to revoke is not given as a number"
         else:
             _, created = ApiToken.issue(request.user, request.POST.get("name", "").strip())
     listed = ApiToken.objects.filter(user=request.user).order_by("-created_at")
-    return render(request, "accounts/tokens.html", {"tokens": listed, "created": created})
+    context = {"tokens": listed, "created": created, "error": error}
+    return render(request, "accounts/tokens.html", context, status=400 if error else 200)

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from papertide.community.models import Comment
@@ -29,12 +29,18 @@ def paper_list(request):
     return render(request, "catalog/paper_list.html", {"page": page, "category": category})
 
 
-def paper_detail(request, arxiv_id):
+def get_paper(arxiv_id: str, queryset=None) -> Paper:
+    """The paper a URL names, or 404: also for ids the URL pattern lets through but arXiv never issued
+    (month 13, say)."""
     try:
         arxiv_id = parse_arxiv_id(arxiv_id).id
-    except InvalidArxivId:
-        arxiv_id = ""
-    paper = get_object_or_404(Paper.objects.prefetch_related("versions", "code_links"), arxiv_id=arxiv_id)
+    except InvalidArxivId as exc:
+        raise Http404(str(exc)) from None
+    return get_object_or_404(Paper if queryset is None else queryset, arxiv_id=arxiv_id)
+
+
+def paper_detail(request, arxiv_id):
+    paper = get_paper(arxiv_id, Paper.objects.prefetch_related("versions", "code_links"))
     nearest = engine.similar(paper.pk, limit=5)
     by_id = Paper.objects.only("arxiv_id", "title", "title_clean", "authors", "listed_on").in_bulk(
         [i for i, _ in nearest]
@@ -52,9 +58,7 @@ def paper_detail(request, arxiv_id):
 
 def paper_markdown(request, arxiv_id):
     """The paper as Markdown (Hugging Face's /papers/{id}.md, read by huggingface_hub's read_paper)."""
-    paper = get_object_or_404(
-        Paper.objects.prefetch_related("code_links"), arxiv_id=parse_arxiv_id(arxiv_id).id
-    )
+    paper = get_paper(arxiv_id, Paper.objects.prefetch_related("code_links"))
     lines = [f"# {paper.title_display}", "", ", ".join(paper.authors_display), ""]
     lines.append(f"arXiv: [{paper.versioned_id}]({paper.abs_url}) · [PDF]({paper.pdf_url})")
     lines += [f"{link.get_kind_display()}: <{link.url}>" for link in paper.code_links.all()]

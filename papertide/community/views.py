@@ -4,10 +4,10 @@ from django.db.models import Count, Max
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from papertide.catalog.ids import InvalidArxivId, parse_arxiv_id
-from papertide.catalog.models import Paper
+from papertide.catalog.views import get_paper
 
 from . import periods, services
 from .models import DailyEntry, Vote
@@ -39,7 +39,8 @@ def daily(request, kind: str = "day", slug: str | None = None):
     else:
         try:
             period = periods.parse(kind, slug)
-        except ValueError as exc:
+            period.shifted(-1), period.shifted(1)  # the navigation must exist too (not past year 9999)
+        except (ValueError, OverflowError) as exc:
             raise Http404(str(exc)) from None
     entries = _ranked(period)
     voted = set()
@@ -84,17 +85,17 @@ def upvote(request, arxiv_id):
     """Set (vote=1) or withdraw (vote=0) the user's upvote. JSON for the page's script, a redirect back
     otherwise; an anonymous click is sent to log in and back."""
     back = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
-    if not back.startswith("/"):
+    # Only back to this site: "//evil.example" starts with a slash too.
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         back = "/"
     if not request.user.is_authenticated:
         login = f"{reverse('login')}?next={back}"
         if request.headers.get("Accept") == "application/json":
             return JsonResponse({"error": "log in to upvote", "login": login}, status=401)
         return redirect(login)
-    try:
-        paper = get_object_or_404(Paper, arxiv_id=parse_arxiv_id(arxiv_id).id)
-    except InvalidArxivId as exc:
-        return JsonResponse({"error": str(exc)}, status=400)
+    paper = get_paper(arxiv_id)
     services.set_vote(request.user, paper, up=request.POST.get("vote", "1") != "0")
     local, imported = services.upvotes(paper)
     if request.headers.get("Accept") == "application/json":
@@ -127,7 +128,7 @@ def _comment_or_404(pk):
 @require_POST
 @login_required
 def comment(request, arxiv_id):
-    paper = get_object_or_404(Paper, arxiv_id=parse_arxiv_id(arxiv_id).id)
+    paper = get_paper(arxiv_id)
     parent = request.POST.get("parent")
     try:
         made = services.add_comment(
