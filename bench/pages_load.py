@@ -1,7 +1,9 @@
 """Load on the daily and trending pages: wrk (a separate process) against `papertide serve` (gunicorn).
 
 The catalog is the 753 real Hugging Face daily papers with their upvotes, imported into a fresh SQLite
-home. Each page gets a warm-up, then `wrk -t2 -c32 -d15s --latency`. Requires Debian's wrk.
+home. Each page gets a warm-up, then `wrk -t2 -c32 -d15s --latency`, once signed out and once with a
+signed-in reader's session cookie (who sees their own votes, so nothing of the page is shared). Requires
+Debian's wrk.
 
     .venv/bin/python bench/pages_load.py [--workers 3] [--seconds 15]
 """
@@ -23,6 +25,24 @@ HF = (
 )
 
 
+# A reader with a session, who has upvoted the three most upvoted papers; prints the session key.
+SIGNED_IN = """
+from django.contrib.auth.models import User
+from django.contrib.sessions.backends.db import SessionStore
+from papertide.community.models import DailyEntry
+from papertide.community.services import set_vote
+reader = User.objects.create_user("reader", "reader@example.org", "a long enough password")
+for entry in DailyEntry.objects.select_related("paper").order_by("-imported_upvotes")[:3]:
+    set_vote(reader, entry.paper, True)
+session = SessionStore()
+session["_auth_user_id"] = str(reader.pk)
+session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+session["_auth_user_hash"] = reader.get_session_auth_hash()
+session.create()
+print(session.session_key)
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--workers", type=int, default=3)
@@ -39,6 +59,13 @@ def main() -> None:
         env.pop("DATABASE_URL", None)
         subprocess.run([papertide, "migrate", "-v0"], env=env, check=True)
         subprocess.run([papertide, "ingest", "hf-daily", str(HF)], env=env, check=True, capture_output=True)
+        session = subprocess.run(
+            [papertide, "shell", "-c", SIGNED_IN],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         server = subprocess.Popen(
             [papertide, "serve", "--bind", f"127.0.0.1:{args.port}", "--workers", str(args.workers)],
             env=env,
@@ -55,11 +82,12 @@ def main() -> None:
                 except OSError:
                     time.sleep(0.2)
             print(f"753 Hugging Face papers, {args.workers} gunicorn workers, wrk -t2 -c32 -d{args.seconds}s")
-            for path in ("/daily/", "/trending/"):
+            for path, who in [(p, w) for p in ("/daily/", "/trending/") for w in ("signed out", "signed in")]:
+                cookie = ["-H", f"Cookie: sessionid={session}"] if who == "signed in" else []
                 for _ in range(20):
                     urllib.request.urlopen(base + path, timeout=5).read()
                 out = subprocess.run(
-                    ["wrk", "-t2", "-c32", f"-d{args.seconds}s", "--latency", base + path],
+                    ["wrk", "-t2", "-c32", f"-d{args.seconds}s", "--latency", *cookie, base + path],
                     capture_output=True,
                     text=True,
                 ).stdout
@@ -70,7 +98,7 @@ def main() -> None:
                     if line.startswith(("50%", "90%", "99%", "Requests/sec", "Non-2xx", "Socket errors"))
                 ]
                 print(
-                    f"{path}: "
+                    f"{path} ({who}): "
                     + " | ".join(keep)
                     + f" | {next(line for line in lines if 'requests in' in line)}"
                 )

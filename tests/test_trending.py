@@ -84,3 +84,25 @@ def test_trending_page_query_count_is_fixed(client, hf_papers, settings, django_
         client.get("/trending/")
     with time_machine.travel(SCRAPED + timedelta(days=400), tick=False):
         assert "Nothing in the daily list" in client.get("/trending/").content.decode()
+
+
+def test_signed_out_readers_share_one_rendering_until_the_ranking_changes(
+    client, hf_papers, settings, django_assert_max_num_queries
+):
+    settings.PAPERTIDE_TRENDING_DAYS = 200
+    with time_machine.travel(SCRAPED, tick=False):
+        first = client.get("/trending/").content.decode()
+        with django_assert_max_num_queries(3):  # only what changed: the list itself is not rendered again
+            assert client.get("/trending/").content.decode() == first
+        assert "csrfmiddlewaretoken" not in first  # nothing per reader in a shared rendering
+        top = ROW.findall(first)[0][0]
+        ada = User.objects.create_user("ada", "ada@example.org", "a quiet lab at night")
+        set_vote(ada, DailyEntry.objects.get(paper__arxiv_id=top).paper, True)
+        again = rows(client)
+        assert again[0][:2] == (top, hf_papers[top]["upvotes"] + 1)  # the vote shows at once
+        settings.PAPERTIDE_TRENDING_CODE_BONUS = 1000
+        assert any(code == 1000 for _, _, code, _, _ in rows(client))  # a changed setting: a new ranking
+        client.force_login(ada)
+        page = client.get("/trending/").content.decode()
+    mine = re.search(rf'id="paper-{re.escape(top)}".*?aria-pressed="(\w+)"', page, re.S)
+    assert mine.group(1) == "true" and "csrfmiddlewaretoken" in page  # a signed-in reader sees their vote

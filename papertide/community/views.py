@@ -4,6 +4,7 @@ from django.db.models import Count, Max
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -11,7 +12,9 @@ from papertide.catalog.views import get_paper
 
 from . import periods, services
 from .models import DailyEntry, Vote
-from .trending import trending
+from .trending import ranking, trends_of
+
+TRENDING_ROWS = 50
 
 
 def _ranked(period: periods.Period) -> list[DailyEntry]:
@@ -107,16 +110,24 @@ def upvote(request, arxiv_id):
 
 
 def trending_page(request):
-    trends = trending()
+    """Anonymous readers share one rendering of the list per ranking generation (the template's fragment
+    cache), so the 50 rows are not rendered again for every request; signed-in readers see their votes."""
+    current = ranking()
+    top = current.ranked[:TRENDING_ROWS]
     voted = set()
-    if request.user.is_authenticated and trends:
-        ids = [t.entry.paper_id for t in trends]
+    if request.user.is_authenticated and top:
         voted = set(
-            Vote.objects.filter(user=request.user, paper_id__in=ids).values_list("paper_id", flat=True)
+            Vote.objects.filter(user=request.user, paper_id__in=[r.paper_id for r in top]).values_list(
+                "paper_id", flat=True
+            )
         )
-    return render(
-        request, "community/trending.html", {"trends": trends, "voted": voted, "settings": settings}
-    )
+    context = {
+        "trends": SimpleLazyObject(lambda: trends_of(top)),  # not loaded when the fragment is cached
+        "generation": current.generation,
+        "voted": voted,
+        "settings": settings,
+    }
+    return render(request, "community/trending.html", context)
 
 
 def _comment_or_404(pk):

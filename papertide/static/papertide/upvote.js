@@ -1,7 +1,7 @@
 // Upvote without reloading the page: the form still works without this script.
 document.addEventListener("submit", async (event) => {
   const form = event.target.closest("form.upvote");
-  if (!form) return;
+  if (!form || form.method !== "post") return;  // signed out: the form leads to log-in
   event.preventDefault();
   const response = await fetch(form.action, {
     method: "POST",
