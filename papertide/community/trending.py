@@ -130,9 +130,7 @@ def ranking(now: datetime | None = None) -> Ranking:
     )
     fresh = _cache["key"] == key and 0 <= (now.timestamp() - _cache["at"]) < CACHE_SECONDS
     if not fresh:
-        _cache.update(
-            key=key, at=now.timestamp(), ranked=_scores(now), generation=_cache["generation"] + 1
-        )
+        _cache.update(key=key, at=now.timestamp(), ranked=_scores(now), generation=_cache["generation"] + 1)
     return Ranking(_cache["generation"], _cache["ranked"])
 
 
