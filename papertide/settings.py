@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "papertide.community",
     "papertide.search",
     "papertide.accounts",
+    "papertide.digests",
 ]
 
 MIDDLEWARE = [
@@ -254,6 +255,20 @@ PAPERTIDE_TRENDING_DAYS = env_int("PAPERTIDE_TRENDING_DAYS", 30, minimum=1)
 # Search and embeddings.
 PAPERTIDE_EMBEDDING_MODEL = env_str("PAPERTIDE_EMBEDDING_MODEL", "")
 PAPERTIDE_EMBEDDING_COMPILE = env_bool("PAPERTIDE_EMBEDDING_COMPILE", True)
+
+# The address of the site, for links in mail sent without a request (digests).
+PAPERTIDE_SITE_URL = env_str("PAPERTIDE_SITE_URL", "http://localhost:8000")
+
+# Digests: what goes in, and how delivery retries (docs/digests.md).
+PAPERTIDE_DIGEST_MATCHES = env_int("PAPERTIDE_DIGEST_MATCHES", 5, minimum=1)
+PAPERTIDE_DIGEST_MAX_SEARCHES = env_int("PAPERTIDE_DIGEST_MAX_SEARCHES", 10, minimum=1)
+PAPERTIDE_DIGEST_SKIP_EMPTY = env_bool("PAPERTIDE_DIGEST_SKIP_EMPTY", True)
+PAPERTIDE_DIGEST_LINK_DAYS = env_int("PAPERTIDE_DIGEST_LINK_DAYS", 90, minimum=1)
+PAPERTIDE_DIGEST_BATCH = env_int("PAPERTIDE_DIGEST_BATCH", 100, minimum=1)
+PAPERTIDE_DIGEST_RETRY_SECONDS = env_float("PAPERTIDE_DIGEST_RETRY_SECONDS", 60.0)
+PAPERTIDE_DIGEST_MAX_ATTEMPTS = env_int("PAPERTIDE_DIGEST_MAX_ATTEMPTS", 8, minimum=1)
+PAPERTIDE_DIGEST_MAX_BOUNCES = env_int("PAPERTIDE_DIGEST_MAX_BOUNCES", 3, minimum=1)
+PAPERTIDE_DIGEST_LEASE_SECONDS = env_float("PAPERTIDE_DIGEST_LEASE_SECONDS", 600.0, minimum=1.0)
 
 # Pages.
 PAPERTIDE_PAGE_SIZE = env_int("PAPERTIDE_PAGE_SIZE", 25, minimum=1)

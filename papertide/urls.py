@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("papertide.search.urls")),
     path("", include("papertide.accounts.urls")),
     path("", include("papertide.community.urls")),
+    path("", include("papertide.digests.urls")),
     path("", include("papertide.catalog.urls")),
 ]

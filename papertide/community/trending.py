@@ -95,12 +95,12 @@ def _state() -> tuple:
     )
 
 
-def _scores(now: datetime) -> list[Ranked]:
-    """Every paper in the window, best first."""
-    since = (now - timedelta(days=settings.PAPERTIDE_TRENDING_DAYS)).date()
+def _scores(now: datetime, since=None, until=None) -> list[Ranked]:
+    """Every paper listed from since to until (default: the trending window up to now), best first."""
+    since = since or (now - timedelta(days=settings.PAPERTIDE_TRENDING_DAYS)).date()
     has_code = CodeLink.objects.filter(paper=OuterRef("paper"), kind__in=CODE_KINDS)
     rows = (
-        DailyEntry.objects.filter(day__gte=since, day__lte=now.date())
+        DailyEntry.objects.filter(day__gte=since, day__lte=until or now.date())
         .annotate(local_votes=Count("paper__votes"), has_code=Exists(has_code))
         .values_list(
             "id", "paper_id", "paper__arxiv_id", "day", "imported_upvotes", "local_votes", "has_code"
@@ -132,6 +132,11 @@ def ranking(now: datetime | None = None) -> Ranking:
     if not fresh:
         _cache.update(key=key, at=now.timestamp(), ranked=_scores(now), generation=_cache["generation"] + 1)
     return Ranking(_cache["generation"], _cache["ranked"])
+
+
+def trending_between(since, until, now: datetime, limit: int) -> list[Trend]:
+    """The top papers of the daily lists of a period (a digest's), scored as of now."""
+    return trends_of(_scores(now, since, until)[:limit])
 
 
 def trends_of(top: list[Ranked]) -> list[Trend]:

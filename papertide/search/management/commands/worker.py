@@ -1,4 +1,4 @@
-"""papertide worker: the background loop (embeddings now; later issues add more work to it)."""
+"""papertide worker: the background loop: embeddings, display text, and the digests that are due."""
 
 import signal
 import time
@@ -6,11 +6,17 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
+from papertide.digests.delivery import send_due
 from papertide.search.embedding import clean_pending, embed_pending
+
+DIGEST_EVERY = 60.0  # seconds between looks for due digests
 
 
 class Command(BaseCommand):
-    help = "Run background work in a loop: embed new papers. Stops cleanly on SIGTERM or Ctrl-C."
+    help = (
+        "Run background work in a loop: embed new papers, fill display text, send due digests. "
+        "Stops cleanly on SIGTERM or Ctrl-C."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--once", action="store_true", help="do what is pending, then exit")
@@ -22,6 +28,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self.stop)
         signal.signal(signal.SIGINT, self.stop)
         self.stdout.write("worker started")
+        last_digests = 0.0
         while not self.stopping:
             if not connection.in_atomic_block:  # (inside a test's transaction there is nothing to renew)
                 close_old_connections()
@@ -32,6 +39,11 @@ class Command(BaseCommand):
             cleaned = clean_pending(should_stop=lambda: self.stopping)
             if cleaned:
                 self.stdout.write(f"cleaned the display text of {cleaned:,} papers")
+            if once or time.monotonic() - last_digests >= DIGEST_EVERY:
+                last_digests = time.monotonic()
+                report = send_due(should_stop=lambda: self.stopping)
+                if report.planned or report.sent or report.failed or report.retried:
+                    self.stdout.write(f"digests: {report}")
             if once:
                 break
             for _ in range(int(sleep * 10)):

@@ -1,0 +1,60 @@
+"""When a subscription's digest is due, and which announcement days it covers.
+
+A digest is due at the subscriber's local hour on a send day: every day, Monday to Friday, or Mondays
+(weekly). It covers the announcement days since the previous send day, up to the day before: a weekday
+digest on Monday covers Friday to Sunday, a weekly one the seven days before. When the sender was stopped
+for a while, the next digest also covers the days it missed (up to CATCH_UP_DAYS), so a gap is never
+silent; it does not send one digest per missed day.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from .models import Subscription
+
+CATCH_UP_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Due:
+    due_on: date  # the subscriber's local send day
+    due_at: datetime
+    period_start: date
+    period_end: date
+
+
+def send_day(subscription: Subscription, now: datetime) -> date:
+    """The latest send day whose hour has come, in the subscriber's time zone."""
+    local = now.astimezone(subscription.zone)
+    day = local.date() if local.hour >= subscription.hour else local.date() - timedelta(days=1)
+    if subscription.frequency == Subscription.WEEKDAYS:
+        while day.weekday() >= 5:
+            day -= timedelta(days=1)
+    elif subscription.frequency == Subscription.WEEKLY:
+        day -= timedelta(days=day.weekday())
+    return day
+
+
+def normal_start(subscription: Subscription, day: date) -> date:
+    if subscription.frequency == Subscription.WEEKLY:
+        return day - timedelta(days=7)
+    if subscription.frequency == Subscription.WEEKDAYS and day.weekday() == 0:
+        return day - timedelta(days=3)
+    return day - timedelta(days=1)
+
+
+def latest_due(subscription: Subscription, now: datetime, last_end: date | None = None) -> Due | None:
+    """The digest due by now, or None before the first send time after the address was confirmed.
+    last_end: the last day covered by the subscription's previous digest, if any."""
+    if not subscription.receives:
+        return None
+    day = send_day(subscription, now)
+    due_at = datetime.combine(day, time(subscription.hour), tzinfo=subscription.zone)
+    if due_at < subscription.confirmed_at:
+        return None  # nothing for before they subscribed
+    start, end = normal_start(subscription, day), day - timedelta(days=1)
+    if last_end is not None:
+        if last_end >= end:
+            return None  # this period (or a later one) is already planned
+        start = max(min(start, last_end + timedelta(days=1)), end - timedelta(days=CATCH_UP_DAYS - 1))
+    return Due(day, due_at, start, end)

@@ -1,0 +1,180 @@
+"""Subscribing (double opt-in without an account, at once from a profile), managing a digest and its saved
+searches, and unsubscribing without logging in (RFC 8058 one-click)."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from papertide import emails
+from papertide.accounts.models import RateBucket
+from papertide.accounts.throttle import throttled
+
+from . import tokens
+from .compose import search_vector
+from .delivery import link
+from .forms import SavedSearchForm, SettingsForm, SubscribeForm
+from .models import SavedSearch, Subscription
+
+MAILS_PER_ADDRESS_PER_DAY = 3  # however many people ask, an address gets at most this many confirmations
+
+
+def _bad_link(request, error: str):
+    return render(request, "digests/bad_link.html", {"error": error}, status=400)
+
+
+@require_http_methods(["GET", "POST"])
+@throttled("subscribe")
+def subscribe(request):
+    if request.user.is_authenticated:
+        return redirect("digest-mine")
+    form = SubscribeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        subscription = Subscription.objects.filter(email=email).first()
+        receiving = (
+            subscription is not None and subscription.confirmed_at and subscription.state != "unsubscribed"
+        )
+        if subscription is None:
+            subscription = form.save()
+        elif not receiving:  # asked again before confirming, or after unsubscribing: confirm anew
+            for name in SettingsForm.Meta.fields:
+                setattr(subscription, name, form.cleaned_data[name])
+            subscription.confirmed_at, subscription.state = None, Subscription.ACTIVE
+            subscription.save()
+        if RateBucket.take(f"digest-mail:{email}", MAILS_PER_ADDRESS_PER_DAY, 86400):
+            if receiving:  # someone asked for an address that already gets the digest: tell its owner only
+                emails.send(
+                    "digest-manage", email, {"manage": link("digest-manage", subscription, "manage", request)}
+                )
+            else:
+                emails.send(
+                    "digest-confirm",
+                    email,
+                    {
+                        "link": link("digest-confirm", subscription, "confirm", request),
+                        "subscription": subscription,
+                    },
+                )
+        # The same answer whoever owns the address, so the page tells no one who is subscribed.
+        return render(request, "digests/check_inbox.html", {"email": email})
+    return render(request, "digests/subscribe.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request, token):
+    """GET shows a button (mail scanners open links); POST confirms."""
+    try:
+        subscription = tokens.read(token, "confirm")
+    except tokens.BadLink as exc:
+        return _bad_link(request, str(exc))
+    if request.method == "POST":
+        Subscription.objects.filter(pk=subscription.pk).update(
+            confirmed_at=timezone.now(), state=Subscription.ACTIVE, bounces=0, paused_reason=""
+        )
+        return redirect("digest-manage", token=tokens.make(subscription, "manage"))
+    return render(request, "digests/confirm.html", {"subscription": subscription})
+
+
+@csrf_exempt  # the signed token is the authority; mail providers POST "List-Unsubscribe=One-Click" bare
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """GET shows a confirm page, POST unsubscribes: from that page, or one-click from the mail client."""
+    try:
+        subscription = tokens.read(token, "unsubscribe")
+    except tokens.BadLink as exc:
+        return _bad_link(request, str(exc))
+    if request.method == "POST":
+        Subscription.objects.filter(pk=subscription.pk).update(state=Subscription.UNSUBSCRIBED)
+        return render(request, "digests/unsubscribed.html", {"subscription": subscription})
+    return render(request, "digests/unsubscribe.html", {"subscription": subscription})
+
+
+@require_http_methods(["GET", "POST"])
+def manage_by_link(request, token):
+    try:
+        subscription = tokens.read(token, "manage")
+    except tokens.BadLink as exc:
+        return _bad_link(request, str(exc))
+    return _manage(request, subscription, request.path)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mine(request):
+    subscription = Subscription.objects.filter(user=request.user).first()
+    if subscription is None:
+        if request.method == "POST" and request.POST.get("action") == "subscribe":
+            # The account's address was confirmed at sign-up: no second confirmation.
+            with transaction.atomic():
+                subscription, _ = Subscription.objects.get_or_create(email=request.user.email.lower())
+                Subscription.objects.filter(pk=subscription.pk).update(
+                    user=request.user, confirmed_at=timezone.now(), state=Subscription.ACTIVE
+                )
+            return redirect("digest-mine")
+        return render(request, "digests/manage.html", {"subscription": None, "here": request.path})
+    return _manage(request, subscription, request.path)
+
+
+def _manage(request, subscription: Subscription, here: str):
+    settings_form = SettingsForm(instance=subscription)
+    search_form = SavedSearchForm()
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "settings":
+            settings_form = SettingsForm(request.POST, instance=subscription)
+            if settings_form.is_valid():
+                settings_form.save()
+                return redirect(here)
+        elif action == "add":
+            search_form = SavedSearchForm(request.POST)
+            if subscription.searches.count() >= _max_searches():
+                search_form.add_error(None, f"At most {_max_searches()} saved searches; remove one first.")
+            elif search_form.is_valid():
+                search = search_form.save(commit=False)
+                search.subscription = subscription
+                search.save()
+                search_vector(search)
+                return redirect(here)
+        elif action in ("edit", "delete"):
+            search = get_object_or_404(
+                SavedSearch, pk=request.POST.get("search") or 0, subscription=subscription
+            )
+            if action == "delete":
+                search.delete()
+                return redirect(here)
+            edited = SavedSearchForm(request.POST, instance=search)
+            if edited.is_valid():
+                search = edited.save(commit=False)
+                search.vector = None  # the words changed: so does the meaning
+                search.save()
+                search_vector(search)
+                return redirect(here)
+            search_form = edited
+        elif action == "resume":
+            Subscription.objects.filter(pk=subscription.pk).update(
+                state=Subscription.ACTIVE, bounces=0, paused_reason=""
+            )
+            return redirect(here)
+        else:
+            search_form.add_error(None, "Unknown action.")
+        status = 400
+    context = {
+        "subscription": subscription,
+        "settings_form": settings_form,
+        "search_form": search_form,
+        "searches": list(subscription.searches.all()),
+        "digests": subscription.digests.order_by("-due_on")[:10],
+        "unsubscribe": reverse("digest-unsubscribe", args=[tokens.make(subscription, "unsubscribe")]),
+        "here": here,
+    }
+    return render(request, "digests/manage.html", context, status=status)
+
+
+def _max_searches() -> int:
+    return settings.PAPERTIDE_DIGEST_MAX_SEARCHES
