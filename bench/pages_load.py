@@ -65,7 +65,7 @@ def main() -> None:
             check=True,
             capture_output=True,
             text=True,
-        ).stdout.strip()
+        ).stdout.split()[-1]  # (the shell may print a line of its own first)
         server = subprocess.Popen(
             [papertide, "serve", "--bind", f"127.0.0.1:{args.port}", "--workers", str(args.workers)],
             env=env,

@@ -106,3 +106,11 @@ def test_signed_out_readers_share_one_rendering_until_the_ranking_changes(
         page = client.get("/trending/").content.decode()
     mine = re.search(rf'id="paper-{re.escape(top)}".*?aria-pressed="(\w+)"', page, re.S)
     assert mine.group(1) == "true" and "csrfmiddlewaretoken" in page  # a signed-in reader sees their vote
+
+
+def test_signed_out_pages_set_no_cookie(client, hf_papers, settings):
+    settings.PAPERTIDE_TRENDING_DAYS = 200
+    with time_machine.travel(SCRAPED, tick=False):
+        for path in ("/trending/", "/daily/"):
+            response = client.get(path)
+            assert response.status_code == 200 and not response.cookies  # cacheable by anyone in between

@@ -3,9 +3,10 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from papertide.catalog.views import get_paper
@@ -110,10 +111,17 @@ def upvote(request, arxiv_id):
 
 
 def trending_page(request):
-    """Anonymous readers share one rendering of the list per ranking generation (the template's fragment
-    cache), so the 50 rows are not rendered again for every request; signed-in readers see their votes."""
+    """Each paper's title and breakdown is rendered once per ranking generation in a process and reused
+    by every request until the ranking changes; only the upvote buttons (the reader's own votes) are
+    made per request."""
     current = ranking()
     top = current.ranked[:TRENDING_ROWS]
+    if _rendered["generation"] != current.generation:
+        bodies = {
+            t.entry.pk: render_to_string("community/trending_row.html", {"trend": t}) for t in trends_of(top)
+        }
+        _rendered.update(generation=current.generation, bodies=bodies)
+    bodies = _rendered["bodies"]
     voted = set()
     if request.user.is_authenticated and top:
         voted = set(
@@ -121,13 +129,11 @@ def trending_page(request):
                 "paper_id", flat=True
             )
         )
-    context = {
-        "trends": SimpleLazyObject(lambda: trends_of(top)),  # not loaded when the fragment is cached
-        "generation": current.generation,
-        "voted": voted,
-        "settings": settings,
-    }
-    return render(request, "community/trending.html", context)
+    rows = [(row, mark_safe(bodies[row.entry_id])) for row in top if row.entry_id in bodies]
+    return render(request, "community/trending.html", {"rows": rows, "voted": voted, "settings": settings})
+
+
+_rendered: dict = {"generation": None, "bodies": {}}
 
 
 def _comment_or_404(pk):
