@@ -35,6 +35,13 @@ class PaperQuerySet(models.QuerySet):
         return self.filter(models.Q(primary_category=category) | listed)
 
 
+class RealPapers(models.Manager.from_queryset(PaperQuerySet)):
+    """Papers from a source: synthetic load-test copies (bench/scale.py) are never listed, shown or found."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(synthetic=False)
+
+
 class Paper(models.Model):
     """A paper, keyed by its arXiv id without version. Text fields keep arXiv's raw text; the
     ``*_display`` properties give the cleaned form (LaTeX to Unicode, hard line breaks joined)."""
@@ -65,10 +72,14 @@ class Paper(models.Model):
     # Fingerprint of the last source record that changed this paper: a re-import of the same record is
     # recognised from this one column, without loading and comparing the whole row (2x faster re-imports).
     record_digest = models.CharField(max_length=32, blank=True, editable=False)
+    # A copy made for load tests (bench/scale.py), id "synthetic-N-<real id>": it loads the indexes like a
+    # real paper, but the default manager leaves it out, so no page, feed, API or digest ever shows it.
+    synthetic = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
 
-    objects = PaperQuerySet.as_manager()
+    objects = RealPapers()
+    everything = PaperQuerySet.as_manager()  # synthetic copies too: the upsert path and index rebuilds
 
     class Meta:
         indexes = [models.Index(fields=["-listed_on", "-arxiv_id"], name="paper_newest")]

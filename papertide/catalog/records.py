@@ -20,6 +20,7 @@ CATEGORY = re.compile(r"[a-z][a-z\-]*(?:\.[A-Za-z\-]+)?")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
+SYNTHETIC_ID = re.compile(r"synthetic-\d{1,3}-[\w./-]{4,18}")  # 32 characters at most, as arxiv_id
 TEXT_FIELDS = ("title", "abstract", "comments", "journal_ref", "doi", "report_no", "license")
 
 
@@ -63,16 +64,23 @@ class PaperRecord:
     announced: date | None = None
     versions: dict[int, datetime | None] = field(default_factory=dict)
     daily_listing: DailyListing | None = None
+    synthetic: bool = False  # a load-test copy (bench/scale.py): its id is "synthetic-N-<real id>"
 
     def validated(self) -> "PaperRecord":
         """Return the record with a canonical id, or raise RejectedRecord saying what is wrong."""
-        try:
-            parsed = parse_arxiv_id(self.arxiv_id)
-        except InvalidArxivId as exc:
-            raise RejectedRecord(str(exc), str(self.arxiv_id)[:80]) from None
-        self.arxiv_id = parsed.id
-        if parsed.version and not self.version:
-            self.version = parsed.version
+        if self.synthetic:
+            if not SYNTHETIC_ID.fullmatch(str(self.arxiv_id)):
+                raise RejectedRecord(
+                    "a synthetic copy's id is synthetic-N-<arXiv id>", str(self.arxiv_id)[:80]
+                )
+        else:
+            try:
+                parsed = parse_arxiv_id(self.arxiv_id)
+            except InvalidArxivId as exc:
+                raise RejectedRecord(str(exc), str(self.arxiv_id)[:80]) from None
+            self.arxiv_id = parsed.id
+            if parsed.version and not self.version:
+                self.version = parsed.version
         if not isinstance(self.title, str | None):
             raise RejectedRecord(f"the title is {type(self.title).__name__}, not text", self.arxiv_id)
         # Leading indentation and trailing newlines differ between arXiv's outlets; they carry no content.

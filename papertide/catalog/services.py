@@ -182,7 +182,7 @@ def upsert_batch(records: list[PaperRecord], stats: IngestStats) -> None:
     # Fast path: a record identical to the last one merged into its paper changes nothing.
     digests = [r.digest() for r in valid]
     stored = dict(
-        Paper.objects.filter(arxiv_id__in={r.arxiv_id for r in valid}).values_list(
+        Paper.everything.filter(arxiv_id__in={r.arxiv_id for r in valid}).values_list(
             "arxiv_id", "record_digest"
         )
     )
@@ -193,7 +193,7 @@ def upsert_batch(records: list[PaperRecord], stats: IngestStats) -> None:
     if not valid:
         return
     ids = {r.arxiv_id for r in valid}
-    papers = {p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=ids)}
+    papers = {p.arxiv_id: p for p in Paper.everything.filter(arxiv_id__in=ids)}
     known_versions = (
         set(Version.objects.filter(paper__arxiv_id__in=ids).values_list("paper__arxiv_id", "number"))
         if any(r.versions for r in valid)
@@ -229,12 +229,12 @@ def upsert_batch(records: list[PaperRecord], stats: IngestStats) -> None:
                 result = "updated" if result == "unchanged" else result
         outcome.append(result)
 
-    Paper.objects.bulk_create(created.values())
+    Paper.everything.bulk_create(created.values())
     now = timezone.now()
     for arxiv_id, fields in changed.items():
         paper = papers[arxiv_id]
         seen = {"modified_at": now} if fields != {"record_digest"} else {}
-        Paper.objects.filter(pk=paper.pk).update(**seen, **{f: getattr(paper, f) for f in fields})
+        Paper.everything.filter(pk=paper.pk).update(**seen, **{f: getattr(paper, f) for f in fields})
     # The keyword index moves with the catalog, in this transaction; a changed text is embedded again.
     index_papers(list(created.values()), replace=False)
     retext = [papers[i] for i, fields in changed.items() if INDEXED_FIELDS & fields]
@@ -267,6 +267,8 @@ def merge(paper: Paper, record: PaperRecord) -> set[str]:
     if record.updated and paper.updated and record.updated.date() < paper.updated.date():
         return set()  # the source describes an earlier version than the one stored
     changed = set()
+    if paper.pk is None:
+        paper.synthetic = record.synthetic
 
     def put(name, value):
         if getattr(paper, name) != value:

@@ -29,7 +29,7 @@ def rebuild() -> int:
         cursor.execute(f"DELETE FROM {keyword.TABLE}")
     count = 0
     batch = []
-    for paper in Paper.objects.only("id", "title", "abstract", "authors").iterator(chunk_size=2000):
+    for paper in Paper.everything.only("id", "title", "abstract", "authors").iterator(chunk_size=2000):
         batch.append(paper)
         if len(batch) == 2000:
             index_papers(batch, replace=False)

@@ -1,0 +1,349 @@
+"""One million papers: import time, HNSW recall against exact search, and hybrid search latency over HTTP
+at concurrency 8, on PostgreSQL (pgvector) or SQLite.
+
+The catalog: the 74,728 real listing papers, plus synthetic copies of them (id "synthetic-N-<real id>",
+marked synthetic in the database, never listed or shown) up to --papers records. A copy has its source's
+text, so it loads the keyword index like a real paper, and its source's embedding plus Gaussian noise
+(renormalised; cosine to the source about 0.9), so it loads the vector index. The real embeddings come
+from a PAPERTIDE_HOME where the real papers are embedded (--vectors-from); nothing is embedded here.
+
+    .venv/bin/python bench/scale.py --db postgres --vectors-from HOME [--papers 1000000] [--keep DIR]
+    .venv/bin/python bench/scale.py --db sqlite --vectors-from HOME [--papers 1000000] [--keep DIR]
+
+Steps and what each prints:
+1. import: every record through the one upsert path (catalog.services.ingest), timed (embeddings excluded);
+2. vectors: written in bulk, then (PostgreSQL) the HNSW index built, timed separately;
+3. recall@10 of the configured vector search against exact search over the same vectors, real queries;
+4. latency: `papertide serve` (gunicorn) and 8 client threads sending the real queries (titles of real
+   papers and SciFact claims) to /api/papers/search in hybrid mode; p50, p90, p99, requests/s.
+With --keep DIR the database stays in DIR and a second run skips the import and vectors (--reuse).
+"""
+
+import argparse
+import gzip
+import json
+import os
+import random
+import signal
+import sqlite3
+import statistics
+import struct
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared/data"
+LISTINGS = SHARED / "arxiv/listings-2025-03-to-2026-07.jsonl.gz"
+SCIFACT = SHARED / "scifact/queries.jsonl"
+NOISE = 0.025  # per dimension: noise of norm about 0.49 on a unit vector, cosine to the source about 0.9
+SEED = 1_000_000
+
+
+def listing_rows() -> list[dict]:
+    with gzip.open(LISTINGS, "rt", encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def records(rows: list[dict], total: int):
+    """The real records, then synthetic copies, until `total` records."""
+    import dataclasses
+
+    from papertide.catalog.sources.snapshot import from_listing
+
+    made, copy = 0, 0
+    while made < total:
+        for row in rows:
+            if made >= total:
+                return
+            record = from_listing(dict(row))
+            if copy:
+                record = dataclasses.replace(record, synthetic=True, arxiv_id=f"synthetic-{copy}-{row['id']}")
+            made += 1
+            yield record
+        copy += 1
+
+
+def real_vectors(home: Path) -> dict[str, np.ndarray]:
+    db = sqlite3.connect(f"file:{home / 'papertide.sqlite3'}?mode=ro", uri=True)
+    rows = db.execute(
+        "SELECT p.arxiv_id, v.vector FROM search_papervector v JOIN catalog_paper p ON p.id = v.paper_id"
+    )
+    return {arxiv_id: np.frombuffer(blob, dtype="<f4") for arxiv_id, blob in rows}
+
+
+def all_vectors(real: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, matrix) for every paper of the new catalog whose source paper has a real embedding."""
+    from papertide.catalog.models import Paper
+
+    rng = np.random.default_rng(SEED)
+    ids, rows, synthetic = [], [], []
+    for paper_id, arxiv_id in Paper.everything.order_by("id").values_list("id", "arxiv_id").iterator(20_000):
+        copy = arxiv_id.startswith("synthetic-")
+        source = arxiv_id.split("-", 2)[2] if copy else arxiv_id
+        if source in real:
+            ids.append(paper_id)
+            rows.append(source)
+            synthetic.append(copy)
+    matrix = np.stack([real[s] for s in rows]).astype(np.float32)
+    synthetic = np.array(synthetic)
+    noise = rng.normal(0.0, NOISE, size=(int(synthetic.sum()), matrix.shape[1])).astype(np.float32)
+    matrix[synthetic] += noise
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.array(ids, dtype=np.int64), matrix
+
+
+def copy_vectors_postgres(ids: np.ndarray, matrix: np.ndarray, model: str) -> None:
+    """PostgreSQL's binary COPY, built with numpy: pgvector's binary form is int16 dim, int16 0, float4s."""
+    from django.db import connection
+
+    dim = matrix.shape[1]
+    name = model.encode()
+    row = np.dtype(
+        [
+            ("fields", ">i2"),
+            ("id_len", ">i4"),
+            ("id", ">i8"),
+            ("model_len", ">i4"),
+            ("model", f"S{len(name)}"),
+            ("vec_len", ">i4"),
+            ("dim", ">i2"),
+            ("unused", ">i2"),
+            ("vec", ">f4", (dim,)),
+            ("ts_len", ">i4"),
+            ("ts", ">i8"),
+        ]
+    )
+    data = np.zeros(len(ids), dtype=row)
+    data["fields"], data["id_len"], data["id"] = 4, 8, ids
+    data["model_len"], data["model"] = len(name), name
+    data["vec_len"], data["dim"], data["vec"] = 4 + 4 * dim, dim, matrix
+    data["ts_len"] = 8
+    data["ts"] = int((time.time() - 946684800) * 1_000_000)  # microseconds since 2000-01-01
+    header = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(
+            "COPY search_papervector (paper_id, model, vector, updated_at) FROM STDIN WITH (FORMAT binary)"
+        ) as copy:
+            copy.write(header)
+            step = 50_000
+            for start in range(0, len(data), step):
+                copy.write(data[start : start + step].tobytes())
+            copy.write(struct.pack(">h", -1))
+
+
+def write_vectors(ids: np.ndarray, matrix: np.ndarray) -> dict[str, float]:
+    from django.db import connection
+
+    from papertide.search.encoder import model_name
+
+    timings = {}
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM search_papervector")
+        if connection.vendor == "postgresql":
+            cursor.execute("DROP INDEX IF EXISTS search_papervector_hnsw")
+            started = time.perf_counter()
+            copy_vectors_postgres(ids, matrix, model_name())
+            timings["vectors written"] = time.perf_counter() - started
+            cursor.execute("SET maintenance_work_mem = '8GB'")
+            cursor.execute("SET max_parallel_maintenance_workers = 1")  # two cores: the leader and one more
+            started = time.perf_counter()
+            cursor.execute(
+                "CREATE INDEX search_papervector_hnsw ON search_papervector "
+                "USING hnsw (vector vector_cosine_ops)"
+            )
+            timings["HNSW index built"] = time.perf_counter() - started
+            cursor.execute("ANALYZE search_papervector")
+        else:
+            started = time.perf_counter()
+            model, now = model_name(), time.strftime("%Y-%m-%d %H:%M:%S")
+            cursor.executemany(
+                "INSERT INTO search_papervector (paper_id, model, vector, updated_at) "
+                "VALUES (%s, %s, %s, %s)",
+                ((int(i), model, v.tobytes(), now) for i, v in zip(ids, matrix, strict=True)),
+            )
+            timings["vectors written"] = time.perf_counter() - started
+    return timings
+
+
+def queries(n: int) -> list[str]:
+    from papertide.catalog.models import Paper
+
+    rng = random.Random(7)
+    titles = list(Paper.objects.order_by("?").values_list("title", flat=True)[: n // 2])
+    claims = [json.loads(line)["text"] for line in SCIFACT.open()] if SCIFACT.exists() else []
+    chosen = [" ".join(t.split()) for t in titles] + rng.sample(claims, min(len(claims), n - len(titles)))
+    rng.shuffle(chosen)
+    return chosen
+
+
+def recall(texts: list[str], ids: np.ndarray, matrix: np.ndarray, k: int = 10) -> tuple[float, float]:
+    """Mean recall@k of the configured vector search against exact search, and its mean time in ms."""
+    from papertide.search.encoder import get_encoder
+    from papertide.search.engine import catalog_vectors
+
+    encoder, vectors = get_encoder("queries"), catalog_vectors()
+    found, took = [], []
+    for text in texts:
+        query = encoder.encode([text])[0]
+        exact = set(ids[np.argpartition(-(matrix @ query), k)[:k]].tolist())
+        started = time.perf_counter()
+        got = {i for i, _ in vectors.top(query, k)}
+        took.append((time.perf_counter() - started) * 1000)
+        found.append(len(exact & got) / k)
+    return statistics.mean(found), statistics.mean(took)
+
+
+def load(base: str, texts: list[str], concurrency: int) -> tuple[list[float], int, float]:
+    """Each text once, sent by `concurrency` threads; (latencies ms, errors, seconds)."""
+    pending = list(enumerate(texts))
+    lock, latencies, errors = threading.Lock(), [], [0]
+
+    def client():
+        while True:
+            with lock:
+                if not pending:
+                    return
+                _, text = pending.pop()
+            url = f"{base}/api/papers/search?{urllib.parse.urlencode({'q': text, 'limit': 20})}"
+            started = time.perf_counter()
+            try:
+                with urllib.request.urlopen(url, timeout=60) as reply:
+                    reply.read()
+                    ok = reply.status == 200
+            except OSError:
+                ok = False
+            with lock:
+                latencies.append((time.perf_counter() - started) * 1000)
+                errors[0] += not ok
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=client) for _ in range(concurrency)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sorted(latencies), errors[0], time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["postgres", "sqlite"], required=True)
+    parser.add_argument(
+        "--vectors-from", required=True, help="a PAPERTIDE_HOME with the real papers embedded"
+    )
+    parser.add_argument("--papers", type=int, default=1_000_000)
+    parser.add_argument("--keep", help="keep the database in this folder")
+    parser.add_argument("--reuse", action="store_true", help="use the database kept in --keep as it is")
+    parser.add_argument("--queries", type=int, default=400)
+    parser.add_argument("--recall-queries", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--port", type=int, default=8767)
+    args = parser.parse_args()
+    if not LISTINGS.exists():
+        sys.exit(f"benchmark data not found: {LISTINGS}")
+    import tempfile
+
+    folder = Path(args.keep or tempfile.mkdtemp(prefix="papertide-scale-")).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if not (k.startswith("PAPERTIDE_") or k == "DATABASE_URL")}
+    env["PAPERTIDE_HOME"] = str(folder)
+    pg = None
+    if args.db == "postgres":
+        import pgserver
+
+        pg = pgserver.get_server(folder / "pg", cleanup_mode=None if args.keep else "stop")
+        env["DATABASE_URL"] = pg.get_uri()
+        env["PAPERTIDE_SECRET_KEY"] = "scale-benchmark-only"
+    os.environ.update(env, DJANGO_SETTINGS_MODULE="papertide.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from papertide.catalog.models import Paper
+    from papertide.catalog.services import ingest
+
+    print(f"{args.db}: {folder}", flush=True)
+    if not args.reuse:
+        call_command("migrate", verbosity=0)
+        rows = listing_rows()
+        from tqdm import tqdm
+
+        bar = tqdm(total=args.papers, unit=" records", mininterval=5)
+        started = time.perf_counter()
+        stats, _ = ingest(records(rows, args.papers), "scale", on_progress=bar.update)
+        took = time.perf_counter() - started
+        bar.close()
+        print(
+            f"import: {args.papers:,} records ({stats.new:,} new, {len(rows):,} real) in {took:.0f} s "
+            f"= {args.papers / took:,.0f} records/s (embeddings excluded)",
+            flush=True,
+        )
+        real = real_vectors(Path(args.vectors_from))
+        ids, matrix = all_vectors(real)
+        for what, seconds in write_vectors(ids, matrix).items():
+            print(f"{what}: {len(ids):,} vectors in {seconds:.0f} s", flush=True)
+    else:
+        from papertide.search.models import PaperVector
+
+        pairs = PaperVector.objects.order_by("paper_id").values_list("paper_id", "vector")
+        ids = np.array([p for p, _ in pairs.iterator(chunk_size=20_000)], dtype=np.int64)
+        matrix = np.stack([v for _, v in pairs.iterator(chunk_size=20_000)]).astype(np.float32)
+    total, real_count = Paper.everything.count(), Paper.objects.count()
+    print(f"catalog: {total:,} papers ({real_count:,} real), {len(ids):,} vectors", flush=True)
+
+    texts = queries(args.queries)
+    mean_recall, hnsw_ms = recall(texts[: args.recall_queries], ids, matrix)
+    print(
+        f"recall@10 of {connection.vendor} vector search against exact search: {mean_recall:.3f} "
+        f"({args.recall_queries} real queries; {hnsw_ms:.1f} ms a query in-process)",
+        flush=True,
+    )
+    del matrix
+    connection.close()
+
+    base = f"http://127.0.0.1:{args.port}"
+    papertide = str(Path(sys.executable).parent / "papertide")
+    server = subprocess.Popen(
+        [papertide, "serve", "--bind", f"127.0.0.1:{args.port}", "--workers", str(args.workers)],
+        env={**env, "PAPERTIDE_ALLOWED_HOSTS": "127.0.0.1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        for _ in range(600):
+            try:
+                urllib.request.urlopen(base + "/api/papers/search?q=warm", timeout=120).read()
+                break
+            except OSError:
+                time.sleep(0.5)
+        load(base, texts[:40], args.concurrency)  # every worker loads the model (and, on SQLite, vectors)
+        latencies, errors, seconds = load(base, texts, args.concurrency)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait()
+        if pg is not None and not args.keep:
+            pg.cleanup()
+
+    def p(q: float) -> float:
+        return latencies[min(len(latencies) - 1, int(q * len(latencies)))]
+
+    print(
+        f"hybrid search over HTTP, {len(latencies)} queries, concurrency {args.concurrency}, "
+        f"{args.workers} gunicorn workers: p50 {p(0.5):.1f} ms, p90 {p(0.9):.1f} ms, p99 {p(0.99):.1f} ms, "
+        f"{len(latencies) / seconds:.1f} requests/s, errors {errors}"
+    )
+
+
+if __name__ == "__main__":
+    main()
