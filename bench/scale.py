@@ -292,6 +292,14 @@ def main() -> None:
         ids, matrix = all_vectors(real)
         for what, seconds in write_vectors(ids, matrix).items():
             print(f"{what}: {len(ids):,} vectors in {seconds:.0f} s", flush=True)
+        if connection.vendor == "postgresql":  # what the worker does at start and every 6 hours
+            from papertide.search.keyword_pg import refresh_term_stats
+
+            started = time.perf_counter()
+            counted = refresh_term_stats()
+            print(
+                f"word counts (postings budget): {counted:,} words in {time.perf_counter() - started:.0f} s"
+            )
     else:
         from papertide.search.models import PaperVector
 

@@ -255,6 +255,8 @@ PAPERTIDE_TRENDING_DAYS = env_int("PAPERTIDE_TRENDING_DAYS", 30, minimum=1)
 # Search and embeddings.
 PAPERTIDE_EMBEDDING_MODEL = env_str("PAPERTIDE_EMBEDDING_MODEL", "")
 PAPERTIDE_EMBEDDING_COMPILE = env_bool("PAPERTIDE_EMBEDDING_COMPILE", True)
+# PostgreSQL: candidates pgvector's HNSW index examines per search (more: better recall, slower).
+PAPERTIDE_HNSW_EF_SEARCH = env_int("PAPERTIDE_HNSW_EF_SEARCH", 100, minimum=1)
 
 # The address of the site, for links in mail sent without a request (digests).
 PAPERTIDE_SITE_URL = env_str("PAPERTIDE_SITE_URL", "http://localhost:8000")

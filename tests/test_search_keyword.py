@@ -89,3 +89,26 @@ def test_common_words_are_left_out_when_they_would_cost_too_much(monkeypatch):
 
 def test_stems_are_the_index_terms():
     assert keyword.stems(["Networks", "learning", "Übersetzung"]) == ["network", "learn", "ubersetzung"]
+
+
+def test_common_words_are_left_out_on_postgresql_too(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's full text and its word counts (the PostgreSQL run)")
+    from papertide.search import keyword_pg
+
+    rows = [dict(r) for r in listing_rows()[:300]]
+    ingest([from_listing(r) for r in rows], "test")
+    monkeypatch.setattr(keyword_pg, "STORED_FROM", 1)  # 300 papers: keep every count
+    assert keyword_pg.refresh_term_stats() > 1000
+    counts = dict(keyword_pg.lexemes("learning segmentation quokka"))
+    assert counts["learn"] > counts["segment"] > 0 and counts["quokka"] == 0
+    monkeypatch.setattr(keyword, "POSTINGS_BUDGET", counts["segment"] + 1)
+    assert keyword_pg.ts_query("learning segmentation quokka") == "'quokka' | 'segment'"  # rarest first
+    monkeypatch.setattr(keyword, "POSTINGS_BUDGET", 1)
+    assert keyword_pg.ts_query("learning segmentation") == "'segment'"  # the rarest always stays
+    top = engine.keyword_top("learning segmentation", 5, engine.Filters())
+    assert top and all(
+        "segment" in Paper.objects.get(pk=i).abstract.lower() + Paper.objects.get(pk=i).title.lower()
+        for i, _ in top
+    )
+    assert keyword_pg.ts_query("the of and") == ""

@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
+from django.conf import settings
 from django.db import connection
 
 from papertide.catalog.models import CodeLink
 
-from . import keyword
+from . import keyword, keyword_pg
 from .encoder import DIMENSIONS, get_encoder, model_name
 from .fusion import FusionParams, hybrid_rank, scale
 from .models import PaperVector
@@ -169,8 +170,10 @@ class PostgresVectors:
 
     def top(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         with connection.cursor() as cursor:
-            # The index returns ef_search candidates at most: ask for enough (pgvector's ceiling is 1000).
-            cursor.execute(f"SET hnsw.ef_search = {min(1000, max(100, 2 * k))}")
+            # The index returns ef_search candidates at most, and finds more of the true nearest the more it
+            # looks at: at least PAPERTIDE_HNSW_EF_SEARCH, twice k (pgvector's ceiling is 1000).
+            ef = min(1000, max(settings.PAPERTIDE_HNSW_EF_SEARCH, 2 * k))
+            cursor.execute(f"SET hnsw.ef_search = {ef}")
             cursor.execute(
                 "SELECT paper_id, 1 - (vector <=> %s::vector) FROM search_papervector WHERE model = %s "
                 "ORDER BY vector <=> %s::vector LIMIT %s",
@@ -207,11 +210,6 @@ def catalog_vectors():
 
 
 # --- keyword side (SQLite FTS5) ------------------------------------------------------------------------
-
-
-def ts_query(text: str) -> str:
-    """PostgreSQL: the query's words OR'ed for to_tsquery (words are \\w+ only: no tsquery syntax)."""
-    return " | ".join(keyword.query_words(text))
 
 
 class TermFrequencies:
@@ -262,7 +260,7 @@ def keyword_top(text: str, limit: int, filters: Filters) -> list[tuple[int, floa
 def _pg_keyword(
     text: str, limit: int, filters: Filters, ids: list[int] | None = None
 ) -> list[tuple[int, float]]:
-    query = ts_query(text)
+    query = keyword_pg.ts_query(text)
     if not query:
         return []
     where, params = filters.sql()
@@ -272,7 +270,7 @@ def _pg_keyword(
     # ts_rank's default weights make a title (A) word count 2.5 times an abstract (B) word.
     sql = (
         "SELECT catalog_paper.id, ts_rank(search_vector, query) AS score "
-        "FROM catalog_paper, to_tsquery('english', %s) query WHERE search_vector @@ query"
+        "FROM catalog_paper, to_tsquery('simple', %s) query WHERE search_vector @@ query"
         + (f" AND {where}" if where else "")
         + " ORDER BY score DESC LIMIT %s"
     )

@@ -18,3 +18,15 @@ class PaperVector(models.Model):
 
     def __str__(self) -> str:
         return f"vector of paper {self.paper_id} ({self.model})"
+
+
+class TermStat(models.Model):
+    """PostgreSQL only: how many papers each common full-text lexeme occurs in, from ts_stat(), so that a
+    query can leave out words too common to be worth ranking (the postings budget of docs/search.md).
+    Refreshed by the worker (search.keyword_pg.refresh_term_stats); rare lexemes are not stored."""
+
+    term = models.CharField(max_length=255, primary_key=True)
+    docs = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.term}: {self.docs}"

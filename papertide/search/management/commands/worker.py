@@ -8,6 +8,7 @@ from django.db import close_old_connections, connection
 
 from papertide.digests.delivery import send_due
 from papertide.search.embedding import clean_pending, embed_pending
+from papertide.search.keyword_pg import refresh_when_due
 
 DIGEST_EVERY = 60.0  # seconds between looks for due digests
 
@@ -36,6 +37,9 @@ class Command(BaseCommand):
             done = embed_pending(batch_size=batch_size, should_stop=lambda: self.stopping)
             if done:
                 self.stdout.write(f"embedded {done:,} papers")
+            stats = refresh_when_due()  # PostgreSQL: which words are too common to rank
+            if stats is not None:
+                self.stdout.write(f"counted the papers of {stats:,} common words")
             cleaned = clean_pending(should_stop=lambda: self.stopping)
             if cleaned:
                 self.stdout.write(f"cleaned the display text of {cleaned:,} papers")

@@ -1,0 +1,66 @@
+"""Keyword search on PostgreSQL: the generated, GIN-indexed tsvector column, ranked by ts_rank, with the
+same postings budget as the FTS5 index (keyword.POSTINGS_BUDGET): a query's words are kept rarest first
+until the papers they occur in add up to the budget, since ts_rank reads the tsvector of every paper that
+matches. At a million papers a query of common words matched most of them and took seconds."""
+
+import time
+
+from django.db import connection, transaction
+
+from . import keyword
+
+# Lexemes in fewer papers than this are not stored: they count as rare, and are always kept.
+STORED_FROM = 100
+REFRESH_SECONDS = 6 * 3600
+
+
+def lexemes(text: str) -> list[tuple[str, int]]:
+    """The query's lexemes (English stemming, stop words out) with the number of papers each occurs in."""
+    words = keyword.query_words(text)
+    if not words:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.lexeme, coalesce(s.docs, 0) FROM unnest(to_tsvector('english', %s)) t "
+            "LEFT JOIN search_termstat s ON s.term = t.lexeme",
+            [" ".join(words)],
+        )
+        return [(lexeme, docs) for lexeme, docs in cursor.fetchall()]
+
+
+def ts_query(text: str) -> str:
+    """A to_tsquery('simple', ...) expression: the kept lexemes, quoted, OR'ed; "" when none is left."""
+    found = lexemes(text)
+    spent, kept = 0, []
+    for lexeme, docs in sorted(found, key=lambda item: item[1]):
+        if kept and spent + docs > keyword.POSTINGS_BUDGET:
+            break
+        spent += docs
+        kept.append(lexeme)
+    return " | ".join("'" + lexeme.replace("'", "''") + "'" for lexeme in kept)
+
+
+def refresh_term_stats() -> int:
+    """Count every lexeme's papers again (a scan of the whole full-text column); returns lexemes stored."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM search_termstat")
+        cursor.execute(
+            "INSERT INTO search_termstat (term, docs) SELECT word, ndoc "
+            "FROM ts_stat('SELECT search_vector FROM catalog_paper') WHERE ndoc >= %s",
+            [STORED_FROM],
+        )
+        return cursor.rowcount
+
+
+_refreshed = {"at": None}
+
+
+def refresh_when_due() -> int | None:
+    """For the worker: refresh at start, then every REFRESH_SECONDS (PostgreSQL only)."""
+    if connection.vendor != "postgresql":
+        return None
+    now = time.monotonic()
+    if _refreshed["at"] is not None and now - _refreshed["at"] < REFRESH_SECONDS:
+        return None
+    _refreshed["at"] = now
+    return refresh_term_stats()
