@@ -77,3 +77,43 @@ def test_query_encoder_agrees_with_sentence_transformers():
     assert isinstance(light, QueryEncoder)
     agreement = (light.encode(queries) * get_encoder("fp32").encode(queries)).sum(axis=1)
     assert agreement.min() > 0.999
+
+
+@pytest.mark.django_db(transaction=True)
+def test_workers_at_once_share_the_embedding_work(monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("workers share the work through row locks (SKIP LOCKED): the PostgreSQL run")
+    import threading
+
+    from papertide.search import embedding
+
+    import_sample(48, embed=False)
+    embedded: list[int] = []
+    real = embedding.embed_batch
+
+    def counting(papers):
+        embedded.extend(p.pk for p in papers)
+        return real(papers)
+
+    monkeypatch.setattr(embedding, "embed_batch", counting)
+    get_encoder("documents")  # loaded once, before the race
+    barrier = threading.Barrier(2)
+
+    def work():
+        from django.db import connections
+
+        try:
+            barrier.wait()
+            embedding.embed_pending(batch_size=8)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=work) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(embedded) == len(set(embedded)) == 48  # every paper embedded once, by one of them
+    assert coverage() == (48, 48)

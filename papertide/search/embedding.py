@@ -3,7 +3,7 @@
 import logging
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from papertide.catalog.models import Paper
@@ -52,15 +52,22 @@ def embed_pending(
     """Embed pending papers batch by batch until none are left (or the limit, or a stop request).
 
     Each batch is committed on its own, so an interrupted run loses at most one batch of work and the
-    next run starts with what is still pending.
+    next run starts with what is still pending. On PostgreSQL, workers running at once embed different
+    papers (each batch is locked, the others skip it).
     """
     done = 0
     while not should_stop() and (limit is None or done < limit):
         size = batch_size if limit is None else min(batch_size, limit - done)
-        papers = list(pending().only("id", "title", "abstract", "title_clean", "abstract_clean")[:size])
-        if not papers:
-            break
-        done += embed_batch(papers)
+        with transaction.atomic():
+            batch = pending().only("id", "title", "abstract", "title_clean", "abstract_clean")
+            if connection.features.has_select_for_update_skip_locked:
+                # PostgreSQL: several workers share the work. Each locks the batch it embeds until it
+                # commits, and the others skip locked rows (on SQLite one writer at a time anyway).
+                batch = batch.select_for_update(skip_locked=True, of=("self",))
+            papers = list(batch[:size])
+            if not papers:
+                break
+            done += embed_batch(papers)
         if on_progress:
             on_progress(len(papers))
     return done
