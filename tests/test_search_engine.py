@@ -109,6 +109,30 @@ def test_new_vectors_reach_a_running_process(papers, monkeypatch):
     assert len(engine.catalog_vectors()) == first
 
 
+def test_vectors_stored_in_one_instant_are_read_once(papers, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    monkeypatch.setattr(engine, "REFRESH_SECONDS", 0.0)
+    PaperVector.objects.update(updated_at=timezone.now())  # as one bulk insert leaves them
+    engine._vectors = engine.CatalogVectors()
+    assert len(engine.catalog_vectors()) == len(papers)
+    with CaptureQueriesContext(connection) as top_up:
+        engine.catalog_vectors()
+    assert len(top_up.captured_queries) == 1
+    assert engine._vectors.matrix is engine.catalog_vectors()  # nothing re-read, nothing re-added
+    same_instant = PaperVector.objects.order_by("paper_id").last()
+    PaperVector.objects.filter(paper_id=same_instant.paper_id).delete()
+    engine._vectors = engine.CatalogVectors()
+    assert len(engine.catalog_vectors()) == len(papers) - 1
+    PaperVector.objects.create(
+        paper_id=same_instant.paper_id, model=same_instant.model, vector=same_instant.vector
+    )
+    PaperVector.objects.filter(paper_id=same_instant.paper_id).update(updated_at=engine._vectors.seen[0])
+    assert len(engine.catalog_vectors()) == len(papers)  # a row of the same instant, stored later: found
+
+
 @pytest.mark.parametrize(
     ("query", "message"),
     [("", "empty"), ("   ", "empty"), ("x" * 501, "at most 500"), ("!!! ??? ...", "no words")],

@@ -104,8 +104,10 @@ def test_common_words_are_left_out_on_postgresql_too(monkeypatch):
     assert counts["learn"] > counts["segment"] > 0 and counts["quokka"] == 0
     monkeypatch.setattr(keyword, "POSTINGS_BUDGET", counts["segment"] + 1)
     assert keyword_pg.ts_query("learning segmentation quokka") == "'quokka' | 'segment'"  # rarest first
-    monkeypatch.setattr(keyword, "POSTINGS_BUDGET", 1)
+    monkeypatch.setattr(keyword, "POSTINGS_BUDGET", counts["segment"])
     assert keyword_pg.ts_query("learning segmentation") == "'segment'"  # the rarest always stays
+    monkeypatch.setattr(keyword, "POSTINGS_BUDGET", 1)  # even the rarest is over it: both are required
+    assert keyword_pg.ts_query("learning segmentation") == "'segment' & 'learn'"
     top = engine.keyword_top("learning segmentation", 5, engine.Filters())
     assert top and all(
         "segment" in Paper.objects.get(pk=i).abstract.lower() + Paper.objects.get(pk=i).title.lower()

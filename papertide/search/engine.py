@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 from django.conf import settings
 from django.db import connection
+from django.db.models import Q
 
 from papertide.catalog.models import CodeLink
 
@@ -106,7 +107,7 @@ class CatalogVectors:
         self.lock = threading.Lock()
         self.matrix = VectorMatrix(dims=DIMENSIONS)
         self.model = ""
-        self.seen = None  # updated_at of the newest vector loaded
+        self.seen = None  # (updated_at, paper_id) of the newest vector loaded, in that order
         self.checked = 0.0
 
     def _load(self, rows) -> None:
@@ -124,7 +125,7 @@ class CatalogVectors:
             if count == size:  # rows stored while loading: the next top-up takes them
                 break
             ids[count], matrix[count] = paper_id, vector
-            seen = when if seen is None or when > seen else seen
+            seen = (when, paper_id) if seen is None or (when, paper_id) > seen else seen
             count += 1
         self.matrix = VectorMatrix(ids[:count], matrix[:count], dims=DIMENSIONS)
         self.seen = seen
@@ -142,13 +143,19 @@ class CatalogVectors:
             if self.seen is None:
                 self._load(rows)
             else:
-                # >= and not >: rows written in the same instant as the last one seen are not missed.
+                # After the newest (updated_at, paper_id) seen, not every row of that instant again: a
+                # million vectors stored by one bulk insert share one timestamp, and were all read again
+                # every second. A row of the very same microsecond with a lower id would be missed until
+                # the process restarts; one worker writes vectors, in increasing time.
+                when, last = self.seen
                 fresh = list(
-                    rows.filter(updated_at__gte=self.seen).values_list("paper_id", "vector", "updated_at")
+                    rows.filter(Q(updated_at__gt=when) | Q(updated_at=when, paper_id__gt=last)).values_list(
+                        "paper_id", "vector", "updated_at"
+                    )
                 )
                 if fresh:
                     self.matrix.add([i for i, _, _ in fresh], np.vstack([v for _, v, _ in fresh]))
-                    self.seen = max(when for _, _, when in fresh)
+                    self.seen = max(self.seen, *((t, i) for i, _, t in fresh))
             return self.matrix
 
 
