@@ -356,3 +356,10 @@ def test_saved_searches_from_a_profile(client, papers, django_user_model):
         subscription=subscriber("bob@example.org", user=other), query="robots"
     )
     assert client.post("/digests/mine/", {"action": "delete", "search": theirs.pk}).status_code == 404
+
+
+def test_an_account_without_an_address_is_told_so(client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("root", "", "pw pw pw pw"))
+    assert "no e-mail address" in client.get("/digests/mine/").content.decode()
+    assert client.post("/digests/mine/", {"action": "subscribe"}).status_code == 400
+    assert not Subscription.objects.exists()

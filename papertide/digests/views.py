@@ -108,6 +108,13 @@ def manage_by_link(request, token):
 def mine(request):
     subscription = Subscription.objects.filter(user=request.user).first()
     if subscription is None:
+        if not request.user.email:  # an account made without one (createsuperuser allows it)
+            return render(
+                request,
+                "digests/manage.html",
+                {"subscription": None, "no_email": True, "here": request.path},
+                status=400 if request.method == "POST" else 200,
+            )
         if request.method == "POST" and request.POST.get("action") == "subscribe":
             # The account's address was confirmed at sign-up: no second confirmation.
             with transaction.atomic():
