@@ -67,6 +67,15 @@ def embed_pending(
             papers = list(batch[:size])
             if not papers:
                 break
+            if connection.features.has_select_for_update_skip_locked:
+                # A batch another worker committed just before we locked it still looked pending to the
+                # query that locked it (its snapshot predates that commit): ask again, now.
+                done_by_others = set(
+                    PaperVector.objects.filter(paper__in=papers, model=model_name()).values_list(
+                        "paper_id", flat=True
+                    )
+                )
+                papers = [p for p in papers if p.pk not in done_by_others]
             done += embed_batch(papers)
         if on_progress:
             on_progress(len(papers))
