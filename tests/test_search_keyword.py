@@ -102,11 +102,11 @@ def test_common_words_are_left_out_on_postgresql_too(monkeypatch):
     assert keyword_pg.refresh_term_stats() > 1000
     counts = dict(keyword_pg.lexemes("learning segmentation quokka"))
     assert counts["learn"] > counts["segment"] > 0 and counts["quokka"] == 0
-    monkeypatch.setattr(keyword, "POSTINGS_BUDGET", counts["segment"] + 1)
+    monkeypatch.setattr(keyword_pg, "POSTINGS_BUDGET", counts["segment"] + 1)
     assert keyword_pg.ts_query("learning segmentation quokka") == "'quokka' | 'segment'"  # rarest first
-    monkeypatch.setattr(keyword, "POSTINGS_BUDGET", counts["segment"])
+    monkeypatch.setattr(keyword_pg, "POSTINGS_BUDGET", counts["segment"])
     assert keyword_pg.ts_query("learning segmentation") == "'segment'"  # the rarest always stays
-    monkeypatch.setattr(keyword, "POSTINGS_BUDGET", 1)  # even the rarest is over it: both are required
+    monkeypatch.setattr(keyword_pg, "POSTINGS_BUDGET", 1)  # even the rarest is over it: both are required
     assert keyword_pg.ts_query("learning segmentation") == "'segment' & 'learn'"
     top = engine.keyword_top("learning segmentation", 5, engine.Filters())
     assert top and all(
