@@ -2,6 +2,7 @@
 
 import email
 import socket
+from contextlib import contextmanager
 from email.message import Message
 
 import pytest
@@ -22,17 +23,27 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def inbox(settings):
+@contextmanager
+def serving(handler, settings=None):
+    """An SMTP server on a free loopback port with this handler; with settings, Django sends to it."""
     from aiosmtpd.controller import Controller
 
-    handler = Inbox()
     controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    yield handler
-    controller.stop()
+    if settings is not None:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    try:
+        yield controller
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def inbox(settings):
+    handler = Inbox()
+    with serving(handler, settings):
+        yield handler
 
 
 def body(message: Message, kind: str = "plain") -> str:

@@ -1,7 +1,6 @@
 """The daily list on real Hugging Face papers; submissions (arXiv replayed) and upvotes."""
 
 import json
-import threading
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -14,6 +13,7 @@ from papertide.catalog.services import ingest
 from papertide.catalog.sources.hf_daily import read_hf_daily
 from papertide.community.models import DailyEntry, Vote
 from papertide.community.services import Refused, set_vote, submit
+from tests.concurrency import at_once
 from tests.conftest import data_path
 from tests.replay import ReplayServer, Reply
 
@@ -110,27 +110,12 @@ def test_fifty_people_voting_at_once_count_exactly(hf_papers):
         )
     paper = DailyEntry.objects.filter(day=date(2024, 4, 5)).first().paper
     people = [user(f"voter{i}") for i in range(50)]
-    barrier = threading.Barrier(50)
-    errors = []
 
-    def vote(person):
-        from django.db import connections
+    def vote(i):
+        set_vote(people[i], paper, up=True)
+        set_vote(people[i], paper, up=True)  # a double click
 
-        try:
-            barrier.wait()
-            set_vote(person, paper, up=True)
-            set_vote(person, paper, up=True)  # a double click
-        except Exception as exc:  # noqa: BLE001 (reported below)
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=vote, args=(p,)) for p in people]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert not at_once(vote, 50)
     assert Vote.objects.filter(paper=paper).count() == 50
 
 

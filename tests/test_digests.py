@@ -4,7 +4,6 @@ and period through reruns, concurrent workers, a flaky server and permanent fail
 
 import random
 import re
-import threading
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
@@ -17,8 +16,9 @@ from django.test import Client
 from papertide.community.services import set_vote, submit
 from papertide.digests import delivery, schedule
 from papertide.digests.models import Delivered, Digest, SavedSearch, Subscription
+from tests.concurrency import at_once
 from tests.search_data import import_sample
-from tests.smtp import Inbox, body, free_port, inbox  # noqa: F401  (fixture)
+from tests.smtp import Inbox, body, inbox, serving  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 LISTED = date(2025, 3, 18)  # the announcement day of the sample papers (a Tuesday)
@@ -183,25 +183,8 @@ def test_two_workers_at_once_send_each_digest_once(papers, inbox, settings):  # 
     settings.PAPERTIDE_DIGEST_BATCH = 3
     for i in range(30):
         subscriber(f"s{i}@example.org", searches=["large language model reasoning"], top_n=0)
-    barrier = threading.Barrier(2)
-    reports, errors = [], []
-
-    def work():
-        from django.db import connections
-
-        try:
-            barrier.wait()
-            reports.append(delivery.send_due(WEDNESDAY_9))
-        except Exception as exc:  # noqa: BLE001 (reported below)
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    reports = []
+    errors = at_once(lambda _: reports.append(delivery.send_due(WEDNESDAY_9)), 2)
     assert not errors
     assert sum(r.sent for r in reports) == 30
     assert len(inbox.messages) == 30 and set(recipients(inbox).values()) == {1}
@@ -227,15 +210,9 @@ class FlakyInbox(Inbox):
 
 @pytest.fixture
 def flaky(settings):
-    from aiosmtpd.controller import Controller
-
     handler = FlakyInbox(0.2)
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    yield handler
-    controller.stop()
+    with serving(handler, settings):
+        yield handler
 
 
 def test_a_flaky_server_still_gets_exactly_one_each(papers, flaky, settings):
@@ -269,21 +246,13 @@ class BouncingInbox(Inbox):
 
 
 def test_permanent_failures_are_recorded_and_pause_after_repeats(papers, settings):
-    from aiosmtpd.controller import Controller
-
     handler = BouncingInbox("gone@example.org")
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
     settings.PAPERTIDE_DIGEST_SKIP_EMPTY = False
-    try:
+    with serving(handler, settings):
         gone = subscriber("gone@example.org", searches=["diffusion"], frequency="daily")
         subscriber("here@example.org", searches=["diffusion"], frequency="daily")
         for day in range(settings.PAPERTIDE_DIGEST_MAX_BOUNCES + 1):
             delivery.send_due(WEDNESDAY_9 + timedelta(days=day))
-    finally:
-        controller.stop()
     failed = Digest.objects.filter(subscription=gone)
     assert failed.count() == settings.PAPERTIDE_DIGEST_MAX_BOUNCES  # then no more tries
     assert {d.state for d in failed} == {"failed"} and "550" in failed.first().last_error

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from papertide.search.embedding import coverage, paper_text
 from papertide.search.encoder import get_encoder, model_name
 from papertide.search.models import PaperVector
+from tests.concurrency import at_once
 from tests.search_data import import_sample
 
 pytestmark = pytest.mark.django_db
@@ -85,8 +86,6 @@ def test_workers_at_once_share_the_embedding_work(monkeypatch):
 
     if connection.vendor != "postgresql":
         pytest.skip("workers share the work through row locks (SKIP LOCKED): the PostgreSQL run")
-    import threading
-
     from papertide.search import embedding
 
     import_sample(48, embed=False)
@@ -99,21 +98,6 @@ def test_workers_at_once_share_the_embedding_work(monkeypatch):
 
     monkeypatch.setattr(embedding, "embed_batch", counting)
     get_encoder("documents")  # loaded once, before the race
-    barrier = threading.Barrier(2)
-
-    def work():
-        from django.db import connections
-
-        try:
-            barrier.wait()
-            embedding.embed_pending(batch_size=8)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert not at_once(lambda _: embedding.embed_pending(batch_size=8), 2)
     assert len(embedded) == len(set(embedded)) == 48  # every paper embedded once, by one of them
     assert coverage() == (48, 48)
