@@ -325,6 +325,10 @@ def test_saved_searches_from_a_profile(client, papers, django_user_model):
         subscription=subscriber("bob@example.org", user=other), query="robots"
     )
     assert client.post("/digests/mine/", {"action": "delete", "search": theirs.pk}).status_code == 404
+    for garbage in ("abc", "", "1e3", "-1"):  # a tampered form: 404, never a 500
+        assert client.post("/digests/mine/", {"action": "delete", "search": garbage}).status_code == 404
+    assert client.post("/digests/mine/", {"action": "explode"}).status_code == 400
+    assert client.post("/digests/mine/", {"action": "settings", "hour": "noon"}).status_code == 400
 
 
 def test_an_account_without_an_address_is_told_so(client, django_user_model):

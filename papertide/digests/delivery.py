@@ -110,6 +110,7 @@ def claim(worker: str, now: datetime, limit: int) -> list[Digest]:
     return list(
         Digest.objects.filter(claimed_by=worker, state=Digest.SENDING)
         .select_related("subscription")
+        .prefetch_related("subscription__searches")  # one query for the batch, not one per digest
         .order_by("id")
     )
 

@@ -1,9 +1,12 @@
 """Subscribing (double opt-in without an account, at once from a profile), managing a digest and its saved
 searches, and unsubscribing without logging in (RFC 8058 one-click)."""
 
+from functools import wraps
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -23,8 +26,21 @@ from .models import SavedSearch, Subscription
 MAILS_PER_ADDRESS_PER_DAY = 3  # however many people ask, an address gets at most this many confirmations
 
 
-def _bad_link(request, error: str):
-    return render(request, "digests/bad_link.html", {"error": error}, status=400)
+def signed_link(purpose: str):
+    """The view gets the subscription the link's token names; an expired or forged link gets a 400 page."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, token):
+            try:
+                subscription = tokens.read(token, purpose)
+            except tokens.BadLink as exc:
+                return render(request, "digests/bad_link.html", {"error": str(exc)}, status=400)
+            return view(request, subscription)
+
+        return wrapper
+
+    return decorator
 
 
 @require_http_methods(["GET", "POST"])
@@ -66,12 +82,9 @@ def subscribe(request):
 
 
 @require_http_methods(["GET", "POST"])
-def confirm(request, token):
+@signed_link("confirm")
+def confirm(request, subscription):
     """GET shows a button (mail scanners open links); POST confirms."""
-    try:
-        subscription = tokens.read(token, "confirm")
-    except tokens.BadLink as exc:
-        return _bad_link(request, str(exc))
     if request.method == "POST":
         Subscription.objects.filter(pk=subscription.pk).update(
             confirmed_at=timezone.now(), state=Subscription.ACTIVE, bounces=0, paused_reason=""
@@ -82,12 +95,9 @@ def confirm(request, token):
 
 @csrf_exempt  # the signed token is the authority; mail providers POST "List-Unsubscribe=One-Click" bare
 @require_http_methods(["GET", "POST"])
-def unsubscribe(request, token):
+@signed_link("unsubscribe")
+def unsubscribe(request, subscription):
     """GET shows a confirm page, POST unsubscribes: from that page, or one-click from the mail client."""
-    try:
-        subscription = tokens.read(token, "unsubscribe")
-    except tokens.BadLink as exc:
-        return _bad_link(request, str(exc))
     if request.method == "POST":
         Subscription.objects.filter(pk=subscription.pk).update(state=Subscription.UNSUBSCRIBED)
         return render(request, "digests/unsubscribed.html", {"subscription": subscription})
@@ -95,11 +105,8 @@ def unsubscribe(request, token):
 
 
 @require_http_methods(["GET", "POST"])
-def manage_by_link(request, token):
-    try:
-        subscription = tokens.read(token, "manage")
-    except tokens.BadLink as exc:
-        return _bad_link(request, str(exc))
+@signed_link("manage")
+def manage_by_link(request, subscription):
     return _manage(request, subscription, request.path)
 
 
@@ -130,7 +137,7 @@ def mine(request):
 def _manage(request, subscription: Subscription, here: str):
     settings_form = SettingsForm(instance=subscription)
     search_form = SavedSearchForm()
-    status = 200
+    status, error = 200, ""
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "settings":
@@ -140,8 +147,9 @@ def _manage(request, subscription: Subscription, here: str):
                 return redirect(here)
         elif action == "add":
             search_form = SavedSearchForm(request.POST)
-            if subscription.searches.count() >= _max_searches():
-                search_form.add_error(None, f"At most {_max_searches()} saved searches; remove one first.")
+            limit = settings.PAPERTIDE_DIGEST_MAX_SEARCHES
+            if subscription.searches.count() >= limit:
+                search_form.add_error(None, f"At most {limit} saved searches; remove one first.")
             elif search_form.is_valid():
                 search = search_form.save(commit=False)
                 search.subscription = subscription
@@ -149,9 +157,10 @@ def _manage(request, subscription: Subscription, here: str):
                 search_vector(search)
                 return redirect(here)
         elif action in ("edit", "delete"):
-            search = get_object_or_404(
-                SavedSearch, pk=request.POST.get("search") or 0, subscription=subscription
-            )
+            number = request.POST.get("search", "")
+            if not number.isdigit():  # a tampered form
+                raise Http404("no such saved search")
+            search = get_object_or_404(SavedSearch, pk=int(number), subscription=subscription)
             if action == "delete":
                 search.delete()
                 return redirect(here)
@@ -169,7 +178,7 @@ def _manage(request, subscription: Subscription, here: str):
             )
             return redirect(here)
         else:
-            search_form.add_error(None, "Unknown action.")
+            error = "That is not something this page can do."
         status = 400
     context = {
         "subscription": subscription,
@@ -179,9 +188,6 @@ def _manage(request, subscription: Subscription, here: str):
         "digests": subscription.digests.order_by("-due_on")[:10],
         "unsubscribe": reverse("digest-unsubscribe", args=[tokens.make(subscription, "unsubscribe")]),
         "here": here,
+        "error": error,
     }
     return render(request, "digests/manage.html", context, status=status)
-
-
-def _max_searches() -> int:
-    return settings.PAPERTIDE_DIGEST_MAX_SEARCHES
