@@ -85,7 +85,6 @@ class Hit:
 class Results:
     hits: list[Hit]
     mode: str  # hybrid, keyword or semantic
-    embedded: int
     words: list[str] = field(default_factory=list)
 
 
@@ -171,6 +170,11 @@ class PostgresVectors:
             self.size = PaperVector.objects.filter(model=self.model).count()
         return self.size
 
+    def __bool__(self) -> bool:
+        # Whether any paper is embedded, without counting them: a count of a million vectors cost each
+        # search 17 ms (and two parallel workers).
+        return PaperVector.objects.filter(model=self.model).exists()
+
     @staticmethod
     def _literal(vector: np.ndarray) -> str:
         return "[" + ",".join(f"{float(x):.7g}" for x in vector) + "]"
@@ -247,7 +251,7 @@ def match_expression(text: str) -> str:
 
 def keyword_top(text: str, limit: int, filters: Filters) -> list[tuple[int, float]]:
     if connection.vendor == "postgresql":
-        return _pg_keyword(text, limit, filters)
+        return _pg_rank(keyword_pg.ts_query(text), limit, filters)
     expression = match_expression(text)
     if not expression:
         return []
@@ -264,25 +268,32 @@ def keyword_top(text: str, limit: int, filters: Filters) -> list[tuple[int, floa
         return [(row[0], row[1]) for row in cursor.fetchall()]
 
 
-def _pg_keyword(
-    text: str, limit: int, filters: Filters, ids: list[int] | None = None
+def _pg_rank(
+    query: str, limit: int, filters: Filters, ids: list[int] | None = None
 ) -> list[tuple[int, float]]:
-    query = keyword_pg.ts_query(text)
-    if not query:
+    """(id, ts_rank) of the papers matching a to_tsquery('simple') expression, best first; only among
+    `ids` when given (looked up by primary key: ts_rank costs about 5 µs a paper, for reading its
+    tsvector out of TOAST, so the papers ranked are what costs)."""
+    if not query or ids == []:
         return []
     where, params = filters.sql()
     if ids is not None:
         where = " AND ".join(filter(None, [where, f"catalog_paper.id IN ({','.join(['%s'] * len(ids))})"]))
         params = [*params, *ids]
-    # ts_rank's default weights make a title (A) word count 2.5 times an abstract (B) word.
+    # ts_rank's default weights make a title (A) word count 2.5 times an abstract (B) word. At most
+    # RANK_CAP matching papers are ranked, taken in the table's order: the words kept within the postings
+    # budget can still match tens of thousands together ("chain" & "thought": 32,000 papers at a million,
+    # 133 ms to rank). Semantic candidates are ranked by id, so none of them misses its score.
+    cap = "" if ids is not None else " LIMIT %s"
     sql = (
-        "SELECT catalog_paper.id, ts_rank(search_vector, query) AS score "
-        "FROM catalog_paper, to_tsquery('simple', %s) query WHERE search_vector @@ query"
+        "SELECT m.id, ts_rank(m.search_vector, to_tsquery('simple', %s)) AS score FROM ("
+        "SELECT catalog_paper.id, catalog_paper.search_vector FROM catalog_paper "
+        "WHERE catalog_paper.search_vector @@ to_tsquery('simple', %s)"
         + (f" AND {where}" if where else "")
-        + " ORDER BY score DESC LIMIT %s"
+        + f"{cap}) m ORDER BY score DESC LIMIT %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [query, *params, limit])
+        cursor.execute(sql, [query, query, *params, *([] if cap == "" else [keyword_pg.RANK_CAP]), limit])
         return [(row[0], float(row[1])) for row in cursor.fetchall()]
 
 
@@ -313,16 +324,26 @@ def search(
     params = params or FusionParams()
     depth = max(params.candidates, limit)
     vectors = catalog_vectors() if mode != "keyword" else VectorMatrix()
-    use_vectors = mode != "keyword" and len(vectors) > 0
+    use_vectors = mode != "keyword" and bool(vectors)
     words = keyword.query_words(text)
 
     # Semantic mode with nothing embedded yet falls back to the words, like the other modes.
     wanted = mode != "semantic" or not use_vectors
-    keyword_hits = keyword_top(text, max(depth, params.keyword_depth), filters) if wanted else []
+    keyword_of = None
+    if not wanted:
+        keyword_hits = []
+    elif connection.vendor == "postgresql":
+        # The best `depth` by ts_rank; the semantic candidates' own ts_rank is asked for by id below, so
+        # PostgreSQL never ranks 1,000 deep (FTS5 does: its bm25 comes from the index, not the rows).
+        ts_query = keyword_pg.ts_query(text)
+        keyword_hits = _pg_rank(ts_query, depth, filters)
+        keyword_of = lambda ids: dict(_pg_rank(ts_query, len(ids), Filters(), ids=list(ids)))  # noqa: E731
+    else:
+        keyword_hits = keyword_top(text, max(depth, params.keyword_depth), filters)
     if not use_vectors:
         scaled = scale(dict(keyword_hits))
         hits = [Hit(i, scaled[i], keyword=scaled[i]) for i, _ in keyword_hits[:limit]]
-        return Results(hits, "keyword", len(vectors), words)
+        return Results(hits, "keyword", words)
 
     query = get_encoder("queries").encode([text])[0]
     dense = vectors.top(query, FILTERED_DEPTH if filters else depth)
@@ -333,11 +354,13 @@ def search(
     if mode == "semantic":
         semantic = scale(dict(dense), floor=min((s for _, s in dense), default=0.0))
         hits = [Hit(i, semantic[i], semantic=semantic[i]) for i, _ in dense[:limit]]
-        return Results(hits, "semantic", len(vectors), words)
+        return Results(hits, "semantic", words)
 
-    ranked, k, d = hybrid_rank(keyword_hits, dense, lambda ids: vectors.scores_for(query, ids), params)
+    ranked, k, d = hybrid_rank(
+        keyword_hits, dense, lambda ids: vectors.scores_for(query, ids), params, keyword_of
+    )
     hits = [Hit(i, s, keyword=k.get(i, 0.0), semantic=d.get(i, 0.0)) for i, s in ranked[:limit]]
-    return Results(hits, "hybrid", len(vectors), words)
+    return Results(hits, "hybrid", words)
 
 
 def similar(paper_id: int, limit: int = 5) -> list[tuple[int, float]]:

@@ -43,15 +43,19 @@ def hybrid_rank(
     dense_top: list[tuple[int, float]],
     cosine_of: Callable[[set[int]], dict[int, float]],
     params: FusionParams,
+    keyword_of: Callable[[set[int]], dict[int, float]] | None = None,
 ) -> tuple[list[tuple[int, float]], dict[int, float], dict[int, float]]:
     """Fused ranking of the candidates, best first, with each one's scaled keyword and semantic scores.
 
     keyword_ranked: [(id, bm25)] best first, KEYWORD_DEPTH deep, so that the semantic candidates find
     their bm25 there (one FTS query, not two); dense_top: [(id, cosine)] best first; cosine_of(ids):
-    the cosines of any candidates.
+    the cosines of any candidates; keyword_of(ids), when given: the keyword scores of candidates that
+    keyword_ranked lacks (0 for those it leaves out), instead of reading keyword_ranked deep.
     """
     candidates = {i for i, _ in keyword_ranked[: params.candidates]} | {i for i, _ in dense_top}
     deep = dict(keyword_ranked)
+    if keyword_of is not None:
+        deep.update(keyword_of(candidates - deep.keys()))
     k, d = components({i: deep[i] for i in candidates if i in deep}, cosine_of(candidates))
     alpha = params.keyword_weight
     fused = {i: alpha * k.get(i, 0.0) + (1 - alpha) * d.get(i, 0.0) for i in candidates}

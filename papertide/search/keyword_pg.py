@@ -2,7 +2,10 @@
 postings budget like the FTS5 index's (keyword.POSTINGS_BUDGET, smaller here): a query's words are kept
 rarest first until the papers they occur in add up to the budget, since ts_rank reads the tsvector of
 every paper that matches. At a million papers a query of common words matched most of them and took
-seconds."""
+seconds.
+
+The budget picks which papers the keyword side proposes; it does not decide the keyword score of the
+semantic side's candidates, which are ranked by id (engine._pg_rank), a hundred or so a query."""
 
 import time
 
@@ -12,10 +15,14 @@ from . import keyword
 
 # Lexemes in fewer papers than this are not stored: they count as rare, and are always kept.
 STORED_FROM = 100
-# ts_rank reads each matching paper's tsvector (about 4 µs a paper at a million papers), far more than
-# FTS5's bm25 reads from its index: PostgreSQL's budget is smaller. At a million papers, 10,000 postings
-# cost 40 to 150 ms a query, 3,000 cost 2 to 57 ms.
-POSTINGS_BUDGET = 3_000
+# ts_rank reads each matching paper's tsvector out of TOAST (about 5 µs a paper at a million papers), far
+# more than FTS5's bm25 reads from its index: PostgreSQL's budget is smaller. At a million papers a query's
+# ranking took 40 to 150 ms within 10,000 postings, 2 to 57 ms within 3,000, and 0 to 15 ms within 1,000
+# (docs/benchmarks.md).
+POSTINGS_BUDGET = 1_000
+# The most papers one query ranks, whatever its words match: the two rarest words together can still be
+# in tens of thousands of papers ("chain" & "thought": 32,000 at a million, 133 ms to rank).
+RANK_CAP = POSTINGS_BUDGET
 REFRESH_SECONDS = 6 * 3600
 
 
