@@ -205,21 +205,27 @@ def queries(titles_wanted: int) -> tuple[list[str], list[str]]:
     return titles, rng.sample(claims, len(claims))
 
 
-def recall(texts: list[str], ids: np.ndarray, matrix: np.ndarray, k: int = 10) -> tuple[float, float]:
-    """Mean recall@k of the configured vector search against exact search, and its mean time in ms."""
+def recall(texts: list[str], ids: np.ndarray, matrix: np.ndarray, k: int = 10) -> tuple[float, float, int]:
+    """Mean recall@k of the configured vector search against exact search, its mean time in ms, and how
+    many queries were far enough from the catalog to be searched twice (PostgreSQL)."""
+    from django.conf import settings
+
     from papertide.search.encoder import get_encoder
     from papertide.search.engine import catalog_vectors
 
     encoder, vectors = get_encoder("queries"), catalog_vectors()
-    found, took = [], []
+    found, took, far = [], [], 0
     for text in texts:
         query = encoder.encode([text])[0]
         exact = set(ids[np.argpartition(-(matrix @ query), k)[:k]].tolist())
         started = time.perf_counter()
-        got = {i for i, _ in vectors.top(query, k)}
+        got = vectors.top(query, k)
         took.append((time.perf_counter() - started) * 1000)
-        found.append(len(exact & got) / k)
-    return statistics.mean(found), statistics.mean(took)
+        found.append(len(exact & {i for i, _ in got}) / k)
+        if hasattr(vectors, "_nearest") and settings.PAPERTIDE_HNSW_FAR_SIMILARITY:
+            first = vectors._nearest(query, k, max(settings.PAPERTIDE_HNSW_EF_SEARCH, 2 * k))
+            far += first[-1][1] < settings.PAPERTIDE_HNSW_FAR_SIMILARITY
+    return statistics.mean(found), statistics.mean(took), far
 
 
 def search_paths(texts: list[str]) -> Path:
@@ -260,10 +266,31 @@ def load(base: str, texts: list[str], concurrency: int, seconds: int) -> dict[st
     return {key: float(value) for key, value in (pair.split("=") for pair in line.split()[1:])}
 
 
+def cpu_seconds(server_group: int) -> dict[str, float]:
+    """CPU seconds used so far by the web server's processes and by PostgreSQL's (Linux /proc)."""
+    tick, used = os.sysconf("SC_CLK_TCK"), {"web": 0.0, "postgres": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        if name == "postgres":
+            used["postgres"] += seconds
+        elif int(fields[2]) == server_group:
+            used["web"] += seconds
+    return used
+
+
 def tune_postgres(pg, shared_buffers: str) -> None:
     """shared_buffers large enough for the HNSW index; it takes a restart."""
     from pgserver._commands import pg_ctl  # pgserver runs PostgreSQL as its own system user
 
+    if shared_buffers.lower() in pg.psql("SHOW shared_buffers;").lower():
+        return  # already so: a restart would only empty the buffers
     pg.psql(f"ALTER SYSTEM SET shared_buffers = '{shared_buffers}';")
     pg_ctl(["-w", "restart"], pgdata=pg.pgdata, user=pg.system_user, timeout=120)
 
@@ -286,7 +313,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8767)
     parser.add_argument("--shared-buffers", default="4GB", help="PostgreSQL's")
     parser.add_argument("--hnsw-m", type=int, default=16)
-    parser.add_argument("--hnsw-ef-construction", type=int, default=64)
+    parser.add_argument("--hnsw-ef-construction", type=int, default=200)  # as migrated
+    parser.add_argument(
+        "--setting", action="append", default=[], help="PAPERTIDE_NAME=VALUE for this run (repeatable)"
+    )
+    parser.add_argument("--no-load", action="store_true", help="stop after the recall figures")
     parser.add_argument("--rebuild-index", action="store_true", help="with --reuse: build HNSW again")
     args = parser.parse_args()
     if not LISTINGS.exists():
@@ -298,6 +329,7 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not (k.startswith("PAPERTIDE_") or k == "DATABASE_URL")}
     env["PAPERTIDE_HOME"] = str(folder)
+    env.update(pair.split("=", 1) for pair in args.setting)
     pg = None
     if args.db == "postgres":
         import pgserver
@@ -381,18 +413,27 @@ def main() -> None:
 
     titles, claims = queries(args.recall_queries + args.titles + 100)
     half = args.recall_queries
-    configured = settings.PAPERTIDE_HNSW_EF_SEARCH
-    for ef in [int(e) for e in args.recall_ef.split(",")] if connection.vendor == "postgresql" else [0]:
-        settings.PAPERTIDE_HNSW_EF_SEARCH = ef or configured
-        for name, group in (("titles", titles[:half]), ("SciFact claims", claims[:half])):
-            mean_recall, vector_ms = recall(group, ids, matrix)
-            print(
-                f"recall@10 of {connection.vendor} vector search against exact search"
-                + (f" (ef_search {ef})" if ef else "")
-                + f", {len(group)} {name}: {mean_recall:.3f} ({vector_ms:.1f} ms a query in-process)",
-                flush=True,
+    configured = settings.PAPERTIDE_HNSW_EF_SEARCH, settings.PAPERTIDE_HNSW_FAR_SIMILARITY
+    postgres = connection.vendor == "postgresql"
+    for ef in [int(e) for e in args.recall_ef.split(",")] if postgres else [0]:
+        for far in sorted({0.0, configured[1]}) if postgres else [0.0]:
+            settings.PAPERTIDE_HNSW_EF_SEARCH, settings.PAPERTIDE_HNSW_FAR_SIMILARITY = (
+                ef or configured[0],
+                far,
             )
-    settings.PAPERTIDE_HNSW_EF_SEARCH = configured
+            for name, group in (("titles", titles[:half]), ("SciFact claims", claims[:half])):
+                mean_recall, vector_ms, deeper = recall(group, ids, matrix)
+                how = f" (ef_search {ef}, {f'again at 1000 below similarity {far}' if far else 'one look'})"
+                print(
+                    f"recall@10 of {connection.vendor} vector search against exact search"
+                    + (how if postgres else "")
+                    + f", {len(group)} {name}: {mean_recall:.3f} ({vector_ms:.1f} ms a query in-process"
+                    + (f"; {deeper} searched twice)" if far else ")"),
+                    flush=True,
+                )
+    settings.PAPERTIDE_HNSW_EF_SEARCH, settings.PAPERTIDE_HNSW_FAR_SIMILARITY = configured
+    if args.no_load:
+        return
     warm = titles[-100:]
     texts = titles[half:-100] + claims
     random.Random(7).shuffle(texts)
@@ -416,7 +457,9 @@ def main() -> None:
             except OSError:
                 time.sleep(0.5)
         load(base, warm, args.concurrency, 10)  # every worker loads the model (and, on SQLite, vectors)
+        before = cpu_seconds(server.pid)
         figures = load(base, texts, args.concurrency, args.seconds)
+        after = cpu_seconds(server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait()
@@ -430,6 +473,13 @@ def main() -> None:
         f"connections, {args.workers} gunicorn workers: p50 {f['p50']:.1f} ms, p90 {f['p90']:.1f} ms, "
         f"p99 {f['p99']:.1f} ms, max {f['max']:.0f} ms, {f['requests'] / f['seconds']:.1f} requests/s, "
         f"errors {f['errors']:.0f}"
+    )
+    per = {k: (after[k] - before[k]) * 1000 / f["requests"] for k in after}
+    print(
+        f"CPU per request: web processes {per['web']:.1f} ms, PostgreSQL {per['postgres']:.1f} ms "
+        f"({per['web'] + per['postgres']:.1f} ms in all; {os.cpu_count()} cores here). At concurrency "
+        f"{args.concurrency}, a p50 of 50 ms needs about {args.concurrency * sum(per.values()) / 50:.1f} "
+        "busy cores at that cost."
     )
 
 

@@ -257,6 +257,9 @@ PAPERTIDE_EMBEDDING_MODEL = env_str("PAPERTIDE_EMBEDDING_MODEL", "")
 PAPERTIDE_EMBEDDING_COMPILE = env_bool("PAPERTIDE_EMBEDDING_COMPILE", True)
 # PostgreSQL: candidates pgvector's HNSW index examines per search (more: better recall, slower).
 PAPERTIDE_HNSW_EF_SEARCH = env_int("PAPERTIDE_HNSW_EF_SEARCH", 100, minimum=1)
+# PostgreSQL: a query whose 10th nearest paper is less similar than this lies far from the catalog, where
+# the graph misses more of the true nearest; it is searched again with ef_search 1000. 0 turns that off.
+PAPERTIDE_HNSW_FAR_SIMILARITY = env_float("PAPERTIDE_HNSW_FAR_SIMILARITY", 0.5)
 
 # The address of the site, for links in mail sent without a request (digests).
 PAPERTIDE_SITE_URL = env_str("PAPERTIDE_SITE_URL", "http://localhost:8000")

@@ -34,6 +34,7 @@ def _fresh_vector_cache():
 
     engine._vectors = engine.CatalogVectors()
     engine._frequencies = engine.TermFrequencies()
+    engine._embedded_models.clear()
     from papertide.community import trending
 
     trending._cache.update(key=None, at=0.0, ranked=[])

@@ -173,3 +173,30 @@ def test_postgresql_ranks_at_most_the_cap_and_scores_semantic_candidates_by_id(p
     assert len(with_words) > 5
     texts = Paper.objects.in_bulk([h.paper_id for h in with_words])
     assert all("learn" in (p.title + " " + p.abstract).lower() for p in texts.values())
+
+
+def test_postgresql_looks_deeper_for_a_query_far_from_the_catalog(papers, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("pgvector's HNSW index (the PostgreSQL run)")
+    from papertide.search.encoder import get_encoder
+
+    claim = "Vitamin D deficiency raises the risk of fractures in the elderly"
+    query = get_encoder("queries").encode([claim])[0]
+    vectors = engine.catalog_vectors()
+
+    def efs(far: float) -> tuple[list[str], list[tuple[int, float]]]:
+        settings.PAPERTIDE_HNSW_FAR_SIMILARITY = far
+        with CaptureQueriesContext(connection) as queries:
+            found = vectors.top(query, 10)
+        assert len(found) == 10
+        sql = [q["sql"] for q in queries.captured_queries]
+        return [q for q in sql if q.startswith("SET hnsw.ef_search")], found
+
+    sets, found = efs(0.0)  # off
+    assert sets == ["SET hnsw.ef_search = 100"]
+    tenth = found[-1][1]
+    assert efs(tenth - 0.01)[0] == ["SET hnsw.ef_search = 100"]  # near enough: one look
+    assert efs(tenth + 0.01)[0] == ["SET hnsw.ef_search = 100", "SET hnsw.ef_search = 1000"]

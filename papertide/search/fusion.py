@@ -56,7 +56,9 @@ def hybrid_rank(
     deep = dict(keyword_ranked)
     if keyword_of is not None:
         deep.update(keyword_of(candidates - deep.keys()))
-    k, d = components({i: deep[i] for i in candidates if i in deep}, cosine_of(candidates))
+    cosines = dict(dense_top)  # exact already; only the keyword side's own candidates are asked for
+    cosines.update(cosine_of(candidates - cosines.keys()))
+    k, d = components({i: deep[i] for i in candidates if i in deep}, cosines)
     alpha = params.keyword_weight
     fused = {i: alpha * k.get(i, 0.0) + (1 - alpha) * d.get(i, 0.0) for i in candidates}
     return sorted(fused.items(), key=lambda item: (-item[1], item[0])), k, d
