@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
+from papertide.catalog import counts
 from papertide.catalog.models import IngestRun, Paper
 from papertide.catalog.records import PaperRecord
 from papertide.catalog.services import ingest
@@ -334,9 +335,25 @@ def test_list_page_query_count_does_not_grow_with_the_number_of_papers(client, s
     import_listings(rows[:3])
     few = count_queries(client, "/")
     import_listings(rows[3:])
+    counts.forget()
     many = count_queries(client, "/")
     assert few == many
     assert many <= 2  # a count for the pager and the page itself
+
+
+def test_list_page_counts_the_catalog_once_a_minute(client, settings, monkeypatch):
+    # Counting a million papers took 450 ms: the pager's total is remembered per process for a minute.
+    settings.PAPERTIDE_PAGE_SIZE = 10
+    rows = listing_rows(30)
+    import_listings(rows[:15])
+    assert "Page 1 of 2" in client.get("/").content.decode()
+    import_listings(rows[15:])
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/").content.decode()
+    assert "Page 1 of 2" in page  # as counted a moment ago
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
+    monkeypatch.setattr(counts, "COUNT_SECONDS", 0.0)  # the minute is over
+    assert "Page 1 of 3" in client.get("/").content.decode()
 
 
 def test_list_page_stays_within_its_budget(client, settings, django_assert_max_num_queries):

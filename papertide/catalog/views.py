@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -7,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from papertide.community.models import Comment
 from papertide.search import engine
 
+from .counts import RememberedCountPaginator
 from .ids import InvalidArxivId, parse_arxiv_id
 from .models import Paper
 
@@ -25,7 +25,9 @@ def paper_list(request):
     category = request.GET.get("category", "").strip()
     if category:
         papers = papers.in_category(category)
-    page = Paginator(papers, settings.PAPERTIDE_PAGE_SIZE).get_page(request.GET.get("page"))
+    size = settings.PAPERTIDE_PAGE_SIZE
+    paginator = RememberedCountPaginator(papers, size, count_key=f"paper-list:{category}")
+    page = paginator.get_page(request.GET.get("page"))
     return render(request, "catalog/paper_list.html", {"page": page, "category": category})
 
 

@@ -24,7 +24,7 @@ def search_page(request):
         has_code=request.GET.get("code") == "1",
     )
     sort = "date" if request.GET.get("sort") == "date" else "relevance"
-    embedded, total = coverage()
+    embedded, total = coverage(remember=True)
     context = {
         "q": q,
         "filters": filters,
