@@ -166,6 +166,15 @@ def test_postgresql_ranks_at_most_the_cap_and_scores_semantic_candidates_by_id(p
     assert len(engine.keyword_top(everywhere, 300, engine.Filters())) > 100
     monkeypatch.setattr(keyword_pg, "RANK_CAP", 5)
     assert len(engine.keyword_top(everywhere, 300, engine.Filters())) == 5
+    # With a filter, at most FILTERED_MATCHES matches are looked at, and those that pass are kept.
+    monkeypatch.setattr(keyword_pg, "RANK_CAP", 1000)
+    robotics = engine.Filters(category="cs.RO")
+    every = engine.keyword_top(everywhere, 300, robotics)
+    matches = len(engine.keyword_top(everywhere, 300, engine.Filters()))
+    monkeypatch.setattr(keyword_pg, "FILTERED_MATCHES", matches - 10)  # the last 10 in table order: unread
+    some = engine.keyword_top(everywhere, 300, robotics)
+    assert 0 < len(some) < len(every) and {i for i, _ in some} <= {i for i, _ in every}
+    monkeypatch.setattr(keyword_pg, "RANK_CAP", 5)
     # The semantic side's papers that have the word get their keyword score all the same, by id: far more
     # than the 5 ranked on the keyword side.
     hits = engine.search(everywhere, limit=50).hits

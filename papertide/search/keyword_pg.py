@@ -23,6 +23,8 @@ POSTINGS_BUDGET = 1_000
 # The most papers one query ranks, whatever its words match: the two rarest words together can still be
 # in tens of thousands of papers ("chain" & "thought": 32,000 at a million, 133 ms to rank).
 RANK_CAP = POSTINGS_BUDGET
+# With filters (category, dates, code), the most matching papers a query looks at before filtering.
+FILTERED_MATCHES = 5 * RANK_CAP
 REFRESH_SECONDS = 6 * 3600
 
 
