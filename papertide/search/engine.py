@@ -319,7 +319,8 @@ def _pg_rank(
         args = [query, keyword_pg.RANK_CAP]
     else:
         # With filters, at most FILTERED_MATCHES matching papers are looked at, then the filters: a filter
-        # few papers pass (has code) made PostgreSQL read all 32,000 matches, 80 to 120 ms.
+        # few papers pass (has code) made PostgreSQL read all 32,000 matches, 80 to 120 ms. The subquery
+        # stands in for catalog_paper, so it carries every column Filters.sql() reads.
         looked_at = (
             "SELECT catalog_paper.id, catalog_paper.search_vector, catalog_paper.primary_category, "
             "catalog_paper.categories, catalog_paper.listed_on FROM catalog_paper "
