@@ -26,7 +26,7 @@ def paper_list(request):
     if category:
         papers = papers.in_category(category)
     size = settings.PAPERTIDE_PAGE_SIZE
-    paginator = RememberedCountPaginator(papers, size, count_key=f"paper-list:{category}")
+    paginator = RememberedCountPaginator(papers, size, count_key=f"papers:{category}")
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "catalog/paper_list.html", {"page": page, "category": category})
 

@@ -109,4 +109,5 @@ def coverage(remember: bool = False) -> tuple[int, int]:
     embedded = lambda: PaperVector.objects.filter(model=name).count()  # noqa: E731
     if not remember:
         return embedded(), Paper.objects.count()
+    # "papers:" is also the unfiltered paper list's key (catalog.views): the same count.
     return remembered(f"embedded:{name}", embedded), remembered("papers:", Paper.objects.count)

@@ -174,12 +174,9 @@ class PostgresVectors:
 
     def __init__(self):
         self.model = model_name()
-        self.size = None
 
     def __len__(self) -> int:
-        if self.size is None:
-            self.size = PaperVector.objects.filter(model=self.model).count()
-        return self.size
+        return PaperVector.objects.filter(model=self.model).count()
 
     def __bool__(self) -> bool:
         # Whether any paper is embedded, without counting them: a count of a million vectors cost each
