@@ -30,6 +30,9 @@ def _fast_hasher(settings):
 @pytest.fixture(autouse=True)
 def _fresh_vector_cache():
     """Each test's database starts empty: so must each process's in-memory vectors."""
+    from papertide import caches
+
+    caches.reset_all()
     from papertide.search import engine
 
     engine._vectors = engine.CatalogVectors()
