@@ -1,6 +1,13 @@
+import logging
+
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.contrib.auth.models import User
+from django.urls import reverse
+
+from papertide import emails
+
+log = logging.getLogger("papertide.accounts")
 
 
 class SignUpForm(UserCreationForm):
@@ -17,3 +24,15 @@ class SignUpForm(UserCreationForm):
                 "An account with this e-mail address exists already. Log in, or reset its password."
             )
         return email
+
+
+class PasswordResetByMailForm(PasswordResetForm):
+    """Django's password reset, its message built like every other e-mail (emails/password-reset-*)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, **kw):
+        path = reverse("password_reset_confirm", args=[context["uid"], context["token"]])
+        link = f"{context['protocol']}://{context['domain']}{path}"
+        try:
+            emails.send("password-reset", to_email, {"user": context["user"], "link": link})
+        except Exception:  # as Django does: the page must not tell whether the address has an account
+            log.exception("password reset mail to user %s failed", context["user"].pk)

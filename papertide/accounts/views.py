@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from papertide import emails
 
-from .forms import SignUpForm
+from .forms import PasswordResetByMailForm, SignUpForm
 from .models import ApiToken
 from .throttle import throttled
 from .tokens import activation_tokens
@@ -62,7 +62,7 @@ def profile(request, username):
 
 login_view = throttled("login")(auth.LoginView.as_view(redirect_authenticated_user=True))
 password_reset = throttled("password-reset")(
-    auth.PasswordResetView.as_view(extra_email_context={"site_name": settings.SITE_NAME})
+    auth.PasswordResetView.as_view(form_class=PasswordResetByMailForm)
 )
 
 

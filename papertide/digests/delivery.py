@@ -33,9 +33,10 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.db.models import F, Max
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+
+from papertide import emails
 
 from . import schedule, tokens
 from .compose import Period, compose
@@ -128,38 +129,29 @@ def link(name: str, subscription: Subscription, purpose: str, request=None) -> s
 def message_for(digest: Digest, sections, period: Period) -> EmailMultiAlternatives:
     subscription = digest.subscription
     blocks = period.blocks([e.paper_id for s in sections for e in s.entries])
-    count = sum(len(s.entries) for s in sections)
-    unsubscribe = link("digest-unsubscribe", subscription, "unsubscribe")
     context = {
-        "site_name": settings.SITE_NAME,
         "site_url": settings.PAPERTIDE_SITE_URL.rstrip("/"),
         "digest": digest,
-        "count": count,
+        "count": sum(len(s.entries) for s in sections),
         "sections": [
             (s.title, [(blocks[e.paper_id], e.why) for e in s.entries if e.paper_id in blocks])
             for s in sections
         ],
         "manage": link("digest-manage", subscription, "manage"),
-        "unsubscribe": unsubscribe,
     }
-    subject = " ".join(render_to_string("emails/digest-subject.txt", context).split())
     host = urlsplit(settings.PAPERTIDE_SITE_URL).hostname or "localhost"
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("emails/digest-body.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[subscription.email],
+    return emails.build(
+        "digest",
+        subscription.email,
+        context,
+        unsubscribe=link("digest-unsubscribe", subscription, "unsubscribe"),
         headers={
             # The same row always gets the same Message-ID: a repeat after a crash is recognisable.
             "Message-ID": f"<digest-{digest.pk}-{digest.due_on:%Y%m%d}@{host}>",
             "List-Id": f"{settings.SITE_NAME} digest <digest.{host}>",
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",  # RFC 8058
             "Auto-Submitted": "auto-generated",
         },
     )
-    message.attach_alternative(render_to_string("emails/digest-body.html", context), "text/html")
-    return message
 
 
 def _smtp_code(exc: Exception) -> int | None:
