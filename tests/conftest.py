@@ -38,9 +38,6 @@ def _fresh_vector_cache():
     engine._vectors = engine.CatalogVectors()
     engine._frequencies = engine.TermFrequencies()
     engine._embedded_models.clear()
-    from papertide.catalog import counts
-
-    counts.forget()
     from papertide.community import trending
 
     trending._cache.update(key=None, at=0.0, ranked=[])

@@ -40,3 +40,13 @@ def test_reset_all_forgets_every_registered_cache():
     caches.reset_all()
     assert one.peek("a") is None and two.peek("b") is None
     assert one in caches.registered() and two in caches.registered()
+
+
+def test_the_catalog_counts_are_remembered_for_a_minute_and_forgotten_with_the_others():
+    from papertide.catalog import counts
+
+    assert counts.COUNTS in caches.registered() and counts.COUNTS.ttl == 60
+    assert counts.remembered("papers:test", lambda: 1) == 1
+    assert counts.remembered("papers:test", lambda: 2) == 1
+    caches.reset_all()
+    assert counts.remembered("papers:test", lambda: 3) == 3

@@ -28,7 +28,7 @@ def test_embed_is_resumable_and_stores_the_models_name():
     assert coverage() == (30, 30)
     # The search page's figure is counted at most once a minute per process (a million took 450 ms).
     assert coverage(remember=True) == (10, 30)
-    counts.forget()
+    counts.COUNTS.reset()
     assert coverage(remember=True) == (30, 30)
     assert set(PaperVector.objects.values_list("model", flat=True)) == {model_name()}
 

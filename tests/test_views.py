@@ -335,7 +335,7 @@ def test_list_page_query_count_does_not_grow_with_the_number_of_papers(client, s
     import_listings(rows[:3])
     few = count_queries(client, "/")
     import_listings(rows[3:])
-    counts.forget()
+    counts.COUNTS.reset()
     many = count_queries(client, "/")
     assert few == many
     assert many <= 2  # a count for the pager and the page itself
@@ -352,7 +352,7 @@ def test_list_page_counts_the_catalog_once_a_minute(client, settings, monkeypatc
         page = client.get("/").content.decode()
     assert "Page 1 of 2" in page  # as counted a moment ago
     assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"].upper()]
-    monkeypatch.setattr(counts, "COUNT_SECONDS", 0.0)  # the minute is over
+    monkeypatch.setattr(counts.COUNTS, "ttl", 0.0)  # the minute is over
     assert "Page 1 of 3" in client.get("/").content.decode()
 
 

@@ -5,34 +5,20 @@ non-synthetic papers), and the paper list and the search page counted on every v
 show (pages, papers embedded) may lag the catalog by up to COUNT_SECONDS; commands count exactly.
 """
 
-import threading
-import time
 from collections.abc import Callable
 
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
+from papertide.caches import ProcessCache
+
 COUNT_SECONDS = 60.0
-_lock = threading.Lock()
-_counts: dict[str, tuple[float, int]] = {}
+COUNTS = ProcessCache("catalog counts", ttl=COUNT_SECONDS)
 
 
 def remembered(key: str, count: Callable[[], int]) -> int:
     """count(), or the value it gave for this key less than COUNT_SECONDS ago in this process."""
-    now = time.monotonic()
-    with _lock:
-        hit = _counts.get(key)
-    if hit is not None and now - hit[0] < COUNT_SECONDS:
-        return hit[1]
-    value = count()
-    with _lock:
-        _counts[key] = (now, value)
-    return value
-
-
-def forget() -> None:
-    with _lock:
-        _counts.clear()
+    return COUNTS.get(key, count)
 
 
 class RememberedCountPaginator(Paginator):
