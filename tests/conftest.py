@@ -1,9 +1,11 @@
-"""Shared test setup: where the real data lives, and a fast password hasher."""
+"""Shared test setup: where the real data lives, a fast password hasher, the personas (tests/personas.py)."""
 
 import os
 from pathlib import Path
 
 import pytest
+
+from tests.personas import moderator, outsider, reader, submitter  # noqa: F401  (fixtures for every test)
 
 REPO = Path(__file__).resolve().parent.parent
 # The real data sits beside the checkout (../shared/data); PAPERTIDE_SHARED_DATA points elsewhere.
