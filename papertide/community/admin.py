@@ -40,11 +40,11 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Hide the selected comments")
     def hide(self, request, queryset):
-        queryset.update(hidden=True)
+        queryset.hide()
 
     @admin.action(description="Show the selected comments again")
     def unhide(self, request, queryset):
-        queryset.update(hidden=False)
+        queryset.unhide()
 
 
 @admin.register(Report)

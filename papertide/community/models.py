@@ -1,5 +1,8 @@
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class DailyEntry(models.Model):
@@ -50,6 +53,13 @@ class CommentQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(hidden=False, deleted=False, user__is_active=True)
 
+    def hide(self) -> int:
+        """A moderator hides these comments: kept, out of every page, and shown again by unhide()."""
+        return self.update(hidden=True)
+
+    def unhide(self) -> int:
+        return self.update(hidden=False)
+
 
 class Comment(models.Model):
     """A comment on a paper, or a reply to one (one level deep). Markdown, rendered and sanitised."""
@@ -79,6 +89,31 @@ class Comment(models.Model):
         from .markdown import render
 
         return render(self.body)
+
+    # State changes: each one UPDATE of this row (no save() writing back every field this instance read),
+    # and this instance follows it. Who may make them is the caller's rule (the author, a moderator).
+
+    def edit(self, body: str, now: datetime | None = None) -> bool:
+        """The author's new text. Only while the comment is not deleted, checked in the same UPDATE: an edit
+        racing the author's delete from another tab cannot bring the comment back. False when it was."""
+        edited_at = now or timezone.now()
+        if not Comment.objects.filter(pk=self.pk, deleted=False).update(body=body, edited_at=edited_at):
+            return False
+        self.body, self.edited_at = body, edited_at
+        return True
+
+    def delete_by_author(self) -> None:
+        """Deleted by its author: the row stays (its replies keep their thread); its text is shown no more."""
+        Comment.objects.filter(pk=self.pk).update(deleted=True)
+        self.deleted = True
+
+    def hide(self) -> None:
+        Comment.objects.filter(pk=self.pk).hide()
+        self.hidden = True
+
+    def unhide(self) -> None:
+        Comment.objects.filter(pk=self.pk).unhide()
+        self.hidden = False
 
 
 class Report(models.Model):

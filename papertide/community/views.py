@@ -161,8 +161,6 @@ def comment(request, arxiv_id):
 @require_POST
 @login_required
 def edit_comment(request, pk):
-    from django.utils import timezone
-
     made = _comment_or_404(pk)
     if made.user_id != request.user.pk or made.deleted:
         return render(
@@ -179,8 +177,13 @@ def edit_comment(request, pk):
             {"error": "a comment needs 1 to 10,000 characters", "paper": made.paper},
             status=400,
         )
-    made.body, made.edited_at = body, timezone.now()
-    made.save(update_fields=["body", "edited_at"])
+    if not made.edit(body):  # deleted in the meantime
+        return render(
+            request,
+            "community/comment_error.html",
+            {"error": "this comment was deleted, so it cannot be edited", "paper": made.paper},
+            status=409,
+        )
     return redirect(f"{made.paper.get_absolute_url()}#comment-{made.pk}")
 
 
@@ -195,8 +198,7 @@ def delete_comment(request, pk):
             {"error": "you can delete your own comments only", "paper": made.paper},
             status=403,
         )
-    made.deleted = True
-    made.save(update_fields=["deleted"])
+    made.delete_by_author()
     return redirect(made.paper.get_absolute_url() + "#comments")
 
 

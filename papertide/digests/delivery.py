@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -174,16 +174,7 @@ def _failed(digest: Digest, worker: str, exc: Exception, now: datetime, report: 
             if _mine(digest, worker).update(state=Digest.FAILED, attempts=attempts, last_error=error):
                 report.failed += 1
             if permanent:
-                Subscription.objects.filter(pk=digest.subscription_id).update(bounces=F("bounces") + 1)
-                Subscription.objects.filter(
-                    pk=digest.subscription_id,
-                    bounces__gte=settings.PAPERTIDE_DIGEST_MAX_BOUNCES,
-                    state=Subscription.ACTIVE,
-                ).update(
-                    state=Subscription.PAUSED,
-                    paused_reason=f"{settings.PAPERTIDE_DIGEST_MAX_BOUNCES} "
-                    f"permanent delivery failures in a row; the last: {error}",
-                )
+                Subscription.objects.filter(pk=digest.subscription_id).record_bounce(error)
         else:
             delay = settings.PAPERTIDE_DIGEST_RETRY_SECONDS * 2 ** (attempts - 1)
             if _mine(digest, worker).update(
@@ -252,7 +243,7 @@ def send_batch(digests: list[Digest], worker: str, now: datetime, report: Report
                         ignore_conflicts=True,
                     )
                     if subscription.bounces:
-                        Subscription.objects.filter(pk=subscription.pk).update(bounces=0)
+                        Subscription.objects.filter(pk=subscription.pk).clear_bounces()
                     report.sent += 1
                 else:  # another worker took the row over after our lease ran out: say so, loudly
                     log.error("digest %s was sent after its claim expired; it may be sent twice", digest.pk)

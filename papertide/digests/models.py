@@ -1,9 +1,12 @@
 """E-mail digests: who gets one and how often, what they search for, and the outbox that sends them."""
 
 import zoneinfo
+from datetime import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from papertide.search.encoder import DIMENSIONS
@@ -15,6 +18,30 @@ def validate_timezone(name: str) -> None:
         zoneinfo.ZoneInfo(name)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         raise ValidationError(f"{name!r} is not a time zone (e.g. Europe/Berlin, America/New_York)") from None
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def subscribe_account(self, user, now: datetime | None = None) -> "Subscription":
+        """The digest of a signed-in account, started at once: its address was confirmed at sign-up. An
+        earlier subscription of the same address (made without an account) becomes the account's."""
+        with transaction.atomic():
+            subscription, _ = self.get_or_create(email=user.email.lower())
+            subscription._change(user=user, confirmed_at=now or timezone.now(), state=Subscription.ACTIVE)
+        return subscription
+
+    def record_bounce(self, reason: str) -> None:
+        """One more permanent delivery failure in a row; an active subscription that reaches
+        PAPERTIDE_DIGEST_MAX_BOUNCES of them is paused, with the reason for its owner to read."""
+        limit = settings.PAPERTIDE_DIGEST_MAX_BOUNCES
+        self.update(bounces=F("bounces") + 1)
+        self.filter(bounces__gte=limit, state=Subscription.ACTIVE).update(
+            state=Subscription.PAUSED,
+            paused_reason=f"{limit} permanent delivery failures in a row; the last: {reason}",
+        )
+
+    def clear_bounces(self) -> int:
+        """A delivery went through: the failures are no longer in a row."""
+        return self.update(bounces=0)
 
 
 class Subscription(models.Model):
@@ -49,11 +76,39 @@ class Subscription(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
 
+    objects = SubscriptionQuerySet.as_manager()
+
     class Meta:
         indexes = [models.Index(fields=["state", "confirmed_at"], name="subscription_due")]
 
     def __str__(self) -> str:
         return f"{self.email} ({self.frequency}, {self.state})"
+
+    # State changes. Each is one UPDATE of this row's changed columns (never a save() of every field, which
+    # would write back whatever this instance read earlier), and this instance follows it. modified_at
+    # moves with the owner's changes (update() skips auto_now); the outbox's bounce counting leaves it.
+
+    def _change(self, **values) -> None:
+        values["modified_at"] = timezone.now()
+        Subscription.objects.filter(pk=self.pk).update(**values)
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    def confirm(self, now: datetime | None = None) -> None:
+        """The owner pressed the button of the confirmation link: the digest starts, bounces forgotten."""
+        self._change(confirmed_at=now or timezone.now(), state=self.ACTIVE, bounces=0, paused_reason="")
+
+    def unsubscribe(self) -> None:
+        self._change(state=self.UNSUBSCRIBED)
+
+    def resume(self) -> None:
+        """Sending again after a pause for bounces (the owner says the address works now)."""
+        self._change(state=self.ACTIVE, bounces=0, paused_reason="")
+
+    def resubscribe(self, **choices) -> None:
+        """Asked for again before confirming, or after unsubscribing: the new choices (frequency, hour...)
+        replace the old ones, and nothing is sent until the address is confirmed anew."""
+        self._change(**choices, confirmed_at=None, state=self.ACTIVE)
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

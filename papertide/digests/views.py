@@ -5,11 +5,9 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -58,10 +56,7 @@ def subscribe(request):
         if subscription is None:
             subscription = form.save()
         elif not receiving:  # asked again before confirming, or after unsubscribing: confirm anew
-            for name in SettingsForm.Meta.fields:
-                setattr(subscription, name, form.cleaned_data[name])
-            subscription.confirmed_at, subscription.state = None, Subscription.ACTIVE
-            subscription.save()
+            subscription.resubscribe(**{name: form.cleaned_data[name] for name in SettingsForm.Meta.fields})
         if RateBucket.take(f"digest-mail:{email}", MAILS_PER_ADDRESS_PER_DAY, 86400):
             if receiving:  # someone asked for an address that already gets the digest: tell its owner only
                 emails.send(
@@ -86,9 +81,7 @@ def subscribe(request):
 def confirm(request, subscription):
     """GET shows a button (mail scanners open links); POST confirms."""
     if request.method == "POST":
-        Subscription.objects.filter(pk=subscription.pk).update(
-            confirmed_at=timezone.now(), state=Subscription.ACTIVE, bounces=0, paused_reason=""
-        )
+        subscription.confirm()
         return redirect("digest-manage", token=tokens.make(subscription, "manage"))
     return render(request, "digests/confirm.html", {"subscription": subscription})
 
@@ -99,7 +92,7 @@ def confirm(request, subscription):
 def unsubscribe(request, subscription):
     """GET shows a confirm page, POST unsubscribes: from that page, or one-click from the mail client."""
     if request.method == "POST":
-        Subscription.objects.filter(pk=subscription.pk).update(state=Subscription.UNSUBSCRIBED)
+        subscription.unsubscribe()
         return render(request, "digests/unsubscribed.html", {"subscription": subscription})
     return render(request, "digests/unsubscribe.html", {"subscription": subscription})
 
@@ -123,12 +116,7 @@ def mine(request):
                 status=400 if request.method == "POST" else 200,
             )
         if request.method == "POST" and request.POST.get("action") == "subscribe":
-            # The account's address was confirmed at sign-up: no second confirmation.
-            with transaction.atomic():
-                subscription, _ = Subscription.objects.get_or_create(email=request.user.email.lower())
-                Subscription.objects.filter(pk=subscription.pk).update(
-                    user=request.user, confirmed_at=timezone.now(), state=Subscription.ACTIVE
-                )
+            Subscription.objects.subscribe_account(request.user)  # no second confirmation
             return redirect("digest-mine")
         return render(request, "digests/manage.html", {"subscription": None, "here": request.path})
     return _manage(request, subscription, request.path)
@@ -173,9 +161,7 @@ def _manage(request, subscription: Subscription, here: str):
                 return redirect(here)
             search_form = edited
         elif action == "resume":
-            Subscription.objects.filter(pk=subscription.pk).update(
-                state=Subscription.ACTIVE, bounces=0, paused_reason=""
-            )
+            subscription.resume()
             return redirect(here)
         else:
             error = "That is not something this page can do."
