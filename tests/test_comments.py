@@ -2,9 +2,9 @@
 moderation in the admin."""
 
 import pytest
-from django.contrib.auth.models import User
 
 from papertide.community.models import Comment, Report
+from tests.personas import client_for, crowd
 from tests.search_data import import_sample
 
 pytestmark = pytest.mark.django_db
@@ -21,16 +21,12 @@ def paper():
     return import_sample(1, embed=False)[0]
 
 
-def person(name):
-    return User.objects.create_user(name, f"{name}@example.org", "a quiet lab at night")
-
-
 def page(client, paper) -> str:
     return client.get(paper.get_absolute_url()).content.decode()
 
 
-def test_comment_markdown_is_rendered_and_sanitised(client, paper):
-    client.force_login(person("ada"))
+def test_comment_markdown_is_rendered_and_sanitised(paper, reader):
+    client = client_for(reader)
     body = "Nice **result**, see [the code](https://github.com/x/y).\n\n" + "\n\n".join(PAYLOADS)
     response = client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": body})
     made = Comment.objects.get()
@@ -43,12 +39,10 @@ def test_comment_markdown_is_rendered_and_sanitised(client, paper):
         assert forbidden not in html
 
 
-def test_replies_stay_one_level_deep(client, paper):
-    ada, bob = person("ada"), person("bob")
-    client.force_login(ada)
-    client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "first"})
+def test_replies_stay_one_level_deep(paper, reader, outsider):
+    client_for(reader).post(f"/papers/{paper.arxiv_id}/comments/", {"body": "first"})
     top = Comment.objects.get()
-    client.force_login(bob)
+    client = client_for(outsider)
     client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "a reply", "parent": top.pk})
     reply = Comment.objects.get(body="a reply")
     client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "a reply to the reply", "parent": reply.pk})
@@ -57,15 +51,12 @@ def test_replies_stay_one_level_deep(client, paper):
     assert html.index("first") < html.index("a reply") < html.index("a reply to the reply")
 
 
-def test_edit_and_delete_only_ones_own(client, paper):
-    ada, bob = person("ada"), person("bob")
-    client.force_login(ada)
+def test_only_the_author_edits_or_deletes_a_comment(paper, reader, outsider):
+    client = client_for(reader)
     client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "typo"})
     made = Comment.objects.get()
-    client.force_login(bob)
-    assert client.post(f"/comments/{made.pk}/edit/", {"body": "vandal"}).status_code == 403
-    assert client.post(f"/comments/{made.pk}/delete/").status_code == 403
-    client.force_login(ada)
+    assert client_for(outsider).post(f"/comments/{made.pk}/edit/", {"body": "vandal"}).status_code == 403
+    assert client_for(outsider).post(f"/comments/{made.pk}/delete/").status_code == 403
     client.post(f"/comments/{made.pk}/edit/", {"body": "fixed"})
     made.refresh_from_db()
     assert made.body == "fixed" and made.edited_at
@@ -73,8 +64,8 @@ def test_edit_and_delete_only_ones_own(client, paper):
     assert "fixed" not in page(client, paper)
 
 
-def test_bad_comments_get_a_4xx_with_a_reason(client, paper):
-    client.force_login(person("ada"))
+def test_bad_comments_get_a_4xx_with_a_reason(paper, reader):
+    client = client_for(reader)
     assert client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "  "}).status_code == 400
     too_long = client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "x" * 10_001})
     assert too_long.status_code == 400 and "at most 10,000" in too_long.content.decode()
@@ -88,31 +79,67 @@ def test_bad_comments_get_a_4xx_with_a_reason(client, paper):
     assert Comment.objects.count() == 0
 
 
-def test_report_hide_and_suspend(client, paper):
-    ada, bob = person("ada"), person("bob")
-    staff = User.objects.create_superuser("mod", "mod@example.org", "a quiet lab at night")
-    client.force_login(ada)
+def test_a_moderator_hides_a_reported_comment_and_suspends_its_author(paper, reader, outsider, moderator):
+    client = client_for(reader)
     client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "spam spam"})
     client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "a fine remark"})
     spam = Comment.objects.get(body="spam spam")
-    client.force_login(bob)
+    client = client_for(outsider)
     client.post(f"/comments/{spam.pk}/report/", {"reason": "spam"})
     client.post(f"/comments/{spam.pk}/report/", {"reason": "spam again"})
     assert Report.objects.filter(comment=spam).count() == 1
 
-    client.force_login(staff)
+    client = client_for(moderator)
     admin_list = client.get("/admin/community/comment/").content.decode()
     assert "spam spam" in admin_list
     client.post("/admin/community/comment/", {"action": "hide", "_selected_action": [spam.pk]})
     assert "spam spam" not in page(client, paper) and "a fine remark" in page(client, paper)
-    client.post("/admin/auth/user/", {"action": "suspend", "_selected_action": [ada.pk]})
-    ada.refresh_from_db()
-    assert not ada.is_active
+    client.post("/admin/auth/user/", {"action": "suspend", "_selected_action": [reader.pk]})
+    reader.refresh_from_db()
+    assert not reader.is_active
     assert "a fine remark" not in page(client, paper)  # a suspended person's comments are hidden too
 
 
+def test_each_state_change_of_a_comment_is_one_update_the_instance_follows(
+    paper, reader, django_assert_num_queries
+):
+    made = Comment.objects.create(paper=paper, user=reader, body="typo")
+    with django_assert_num_queries(1):
+        assert made.edit("fixed")
+    assert (made.body, made.edited_at) == Comment.objects.values_list("body", "edited_at").get()
+    with django_assert_num_queries(1):
+        made.hide()
+    assert made.hidden and not Comment.objects.visible().exists()
+    made.unhide()
+    assert not made.hidden and Comment.objects.visible().get() == made
+    with django_assert_num_queries(1):
+        made.delete_by_author()
+    assert made.deleted and not Comment.objects.visible().exists()
+    assert Comment.objects.get().body == "fixed"  # the row stays, its replies keep their thread
+
+
+def test_an_edit_never_brings_back_a_deleted_comment(paper, reader):
+    made = Comment.objects.create(paper=paper, user=reader, body="typo")
+    other_tab = Comment.objects.get(pk=made.pk)  # read before the author deleted it elsewhere
+    made.delete_by_author()
+    assert not other_tab.edit("fixed")
+    assert other_tab.body == "typo" and other_tab.edited_at is None
+    assert Comment.objects.values_list("body", "deleted", "edited_at").get() == ("typo", True, None)
+    refused = client_for(reader).post(f"/comments/{made.pk}/edit/", {"body": "fixed"})
+    assert refused.status_code == 403
+
+
+def test_moderators_hide_and_show_many_comments_at_once(paper, reader, outsider):
+    for person in (reader, outsider):
+        Comment.objects.create(paper=paper, user=person, body=f"by {person.username}")
+    assert Comment.objects.filter(user=reader).hide() == 1
+    assert list(Comment.objects.visible().values_list("user", flat=True)) == [outsider.pk]
+    assert Comment.objects.all().unhide() == 2
+    assert Comment.objects.visible().count() == 2
+
+
 def test_paper_page_query_count_does_not_grow_with_comments(client, paper, django_assert_max_num_queries):
-    people = [person(f"p{i}") for i in range(5)]
+    people = crowd(5)
     top = Comment.objects.create(paper=paper, user=people[0], body="top")
     for p in people:
         Comment.objects.create(paper=paper, user=p, body="reply", parent=top)
@@ -121,8 +148,8 @@ def test_paper_page_query_count_does_not_grow_with_comments(client, paper, djang
         client.get(paper.get_absolute_url())
 
 
-def test_ids_arxiv_never_issued_are_404_not_500(client):
-    client.force_login(person("ada"))
+def test_ids_arxiv_never_issued_are_404_not_500(reader):
+    client = client_for(reader)
     for url in (
         "/papers/2513.00001/",
         "/papers/2513.00001.md",

@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 
@@ -17,6 +16,7 @@ from papertide.community.services import set_vote, submit
 from papertide.digests import delivery, schedule
 from papertide.digests.models import Delivered, Digest, SavedSearch, Subscription
 from tests.concurrency import at_once
+from tests.personas import client_for, crowd, person
 from tests.search_data import import_sample
 from tests.smtp import Inbox, body, inbox, serving  # noqa: F401  (fixture)
 
@@ -110,13 +110,11 @@ def test_subscribe_without_an_account_is_double_opt_in(client, papers, inbox):  
     assert bad.status_code == 400 and "not valid" in bad.content.decode()
 
 
-def test_a_digest_says_why_each_paper_is_there(papers, inbox, django_user_model):  # noqa: F811
-    readers = [
-        django_user_model.objects.create_user(f"r{i}", f"r{i}@example.org", "pw pw pw pw") for i in range(3)
-    ]
+def test_a_digest_says_why_each_paper_is_there(papers, inbox, submitter):  # noqa: F811
+    readers = crowd(3)
     ids = list(papers)
     for n, arxiv_id in enumerate(ids[:4]):  # four papers submitted to the day's list, voted on
-        submit(readers[0], arxiv_id, today=LISTED)
+        submit(submitter, arxiv_id, today=LISTED)
         for reader in readers[: 3 - min(n, 2)]:
             set_vote(reader, papers[arxiv_id], True)
     subscriber("ada@example.org", searches=["medical image segmentation"])
@@ -157,10 +155,9 @@ def test_a_digest_says_why_each_paper_is_there(papers, inbox, django_user_model)
     assert delivery.send_due(WEDNESDAY_9 + timedelta(days=1)).planned == 0
 
 
-def test_reruns_and_the_next_period_never_repeat(papers, inbox, django_user_model):  # noqa: F811
-    reader = django_user_model.objects.create_user("r", "r@example.org", "pw pw pw pw")
+def test_reruns_and_the_next_period_never_repeat(papers, inbox, submitter):  # noqa: F811
     first = list(papers)[0]
-    submit(reader, first, today=LISTED)
+    submit(submitter, first, today=LISTED)
     for i in range(5):
         subscriber(f"s{i}@example.org", searches=["autonomous driving"])
     assert delivery.send_due(WEDNESDAY_9).sent == 5
@@ -168,7 +165,7 @@ def test_reruns_and_the_next_period_never_repeat(papers, inbox, django_user_mode
     assert delivery.send_due(WEDNESDAY_9 + timedelta(minutes=5)).planned == 0
     assert len(inbox.messages) == 5 and set(recipients(inbox).values()) == {1}
     # The same paper is in Wednesday's daily list too: Thursday's digest leaves it out for everyone.
-    submit(reader, first, today=date(2025, 3, 19))
+    submit(submitter, first, today=date(2025, 3, 19))
     report = delivery.send_due(WEDNESDAY_9 + timedelta(days=1))
     assert report.planned == 5 and report.sent == 0 and report.skipped == 5  # nothing new: skipped
     assert Delivered.objects.filter(paper__arxiv_id=first).count() == 5
@@ -269,12 +266,11 @@ def test_empty_digests_are_skipped_unless_set_otherwise(papers, inbox, settings)
     assert "Nothing new" in body(inbox.messages[0])
 
 
-def test_saved_searches_from_a_profile(client, papers, django_user_model):
-    user = django_user_model.objects.create_user("ada", "ada@example.org", "pw pw pw pw")
-    client.force_login(user)
+def test_saved_searches_from_a_profile(papers, reader, outsider):
+    client = client_for(reader)
     assert "Start the digest" in client.get("/digests/mine/").content.decode()
     assert client.post("/digests/mine/", {"action": "subscribe"}).status_code == 302
-    subscription = Subscription.objects.get(user=user)
+    subscription = Subscription.objects.get(user=reader)
     assert subscription.receives  # the address was confirmed at sign-up
 
     assert (
@@ -320,9 +316,8 @@ def test_saved_searches_from_a_profile(client, papers, django_user_model):
     assert bad_zone.status_code == 400
     client.post("/digests/mine/", {"action": "delete", "search": search.pk})
     assert not SavedSearch.objects.exists()
-    other = User.objects.create_user("bob", "bob@example.org", "pw pw pw pw")
     theirs = SavedSearch.objects.create(
-        subscription=subscriber("bob@example.org", user=other), query="robots"
+        subscription=subscriber(outsider.email, user=outsider), query="robots"
     )
     assert client.post("/digests/mine/", {"action": "delete", "search": theirs.pk}).status_code == 404
     for garbage in ("abc", "", "1e3", "-1"):  # a tampered form: 404, never a 500
@@ -331,8 +326,56 @@ def test_saved_searches_from_a_profile(client, papers, django_user_model):
     assert client.post("/digests/mine/", {"action": "settings", "hour": "noon"}).status_code == 400
 
 
-def test_an_account_without_an_address_is_told_so(client, django_user_model):
-    client.force_login(django_user_model.objects.create_user("root", "", "pw pw pw pw"))
+def test_an_account_without_an_address_is_told_so():
+    client = client_for(person("root", email=""))  # createsuperuser allows an account without one
     assert "no e-mail address" in client.get("/digests/mine/").content.decode()
     assert client.post("/digests/mine/", {"action": "subscribe"}).status_code == 400
     assert not Subscription.objects.exists()
+
+
+def test_each_state_change_of_a_subscription_is_one_update_the_instance_follows(
+    settings, django_assert_num_queries
+):
+    subscription = Subscription.objects.create(email="ada@example.org")
+    with django_assert_num_queries(1):
+        subscription.confirm(now=CONFIRMED)
+    assert subscription.receives and Subscription.objects.get().confirmed_at == CONFIRMED
+
+    limit = settings.PAPERTIDE_DIGEST_MAX_BOUNCES
+    for _ in range(limit):
+        Subscription.objects.filter(pk=subscription.pk).record_bounce("550 5.1.1 no such user")
+    subscription.refresh_from_db()
+    assert (subscription.state, subscription.bounces) == ("paused", limit)
+    assert (
+        subscription.paused_reason
+        == f"{limit} permanent delivery failures in a row; the last: 550 5.1.1 no such user"
+    )
+    with django_assert_num_queries(1):
+        subscription.resume()
+    assert Subscription.objects.values_list("state", "bounces", "paused_reason").get() == ("active", 0, "")
+    Subscription.objects.filter(pk=subscription.pk).record_bounce("550")
+    assert Subscription.objects.filter(pk=subscription.pk).clear_bounces() == 1
+    assert Subscription.objects.get().bounces == 0
+
+    subscription.unsubscribe()
+    for _ in range(limit):  # bounces after unsubscribing pause nothing: the owner left already
+        Subscription.objects.filter(pk=subscription.pk).record_bounce("550")
+    assert Subscription.objects.get().state == "unsubscribed"
+    subscription.resubscribe(frequency="daily", hour=3, time_zone="Asia/Tokyo", top_n=1)
+    assert not subscription.receives  # nothing is sent until the address is confirmed anew
+    stored = Subscription.objects.get()
+    assert (stored.state, stored.confirmed_at, stored.frequency, stored.hour, stored.time_zone) == (
+        "active",
+        None,
+        "daily",
+        3,
+        "Asia/Tokyo",
+    )
+
+
+def test_an_account_takes_over_the_subscription_of_its_address(reader):
+    earlier = Subscription.objects.create(email=reader.email)  # asked before signing up, never confirmed
+    started = Subscription.objects.subscribe_account(reader, now=CONFIRMED)
+    assert started.pk == earlier.pk and started.receives
+    stored = Subscription.objects.get()
+    assert (stored.user, stored.confirmed_at, stored.state) == (reader, CONFIRMED, "active")
