@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from papertide.community.models import DailyEntry
+from tests.personas import PASSWORD, person
 from tests.smtp import body, inbox  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -75,9 +76,8 @@ def test_a_forged_confirmation_link_is_refused(client, inbox):  # noqa: F811
     assert not User.objects.get(username="ada").is_active
 
 
-def test_password_reset_by_email(client, inbox):  # noqa: F811
-    User.objects.create_user("grace", "grace@example.org", "an old password here")
-    response = client.post("/accounts/password/reset/", {"email": "grace@example.org"})
+def test_password_reset_by_email(client, inbox, reader):  # noqa: F811
+    response = client.post("/accounts/password/reset/", {"email": reader.email})
     assert response.status_code == 302
     [message] = inbox.messages
     assert message["Subject"] == "Reset your papertide password"
@@ -89,7 +89,7 @@ def test_password_reset_by_email(client, inbox):  # noqa: F811
         {"new_password1": "a brand new passphrase", "new_password2": "a brand new passphrase"},
     )
     assert done.status_code == 302
-    assert User.objects.get(username="grace").check_password("a brand new passphrase")
+    assert User.objects.get(pk=reader.pk).check_password("a brand new passphrase")
 
 
 def test_forms_are_throttled_per_client(client, inbox, settings):  # noqa: F811
@@ -103,11 +103,10 @@ def test_forms_are_throttled_per_client(client, inbox, settings):  # noqa: F811
     assert sign_up(client).status_code == 200
 
 
-def test_logout_needs_a_post(client):
-    User.objects.create_user("ada", "ada@example.org", "a quiet lab at night")
-    client.login(username="ada", password="a quiet lab at night")
+def test_logout_needs_a_post(client, reader):
+    client.login(username=reader.username, password=PASSWORD)
     assert client.get("/accounts/logout/").status_code == 405
-    assert client.get("/users/ada/").status_code == 200
+    assert client.get(f"/users/{reader.username}/").status_code == 200
     assert "_auth_user_id" in client.session
 
 
@@ -116,7 +115,7 @@ def test_profile_lists_submissions_and_escapes_names(client):
 
     paper = import_sample(1, embed=False)[0]
     # The sign-up form allows letters, digits and @.+-_ only; an account made otherwise is still escaped.
-    user = User.objects.create_user("<b>eve", "eve@example.org", "a quiet lab at night")
+    user = person("<b>eve", "eve@example.org")
     DailyEntry.objects.create(paper=paper, day=paper.listed_on, submitted_by=user)
     page = client.get("/users/%3Cb%3Eeve/").content.decode()
     assert "&lt;b&gt;eve" in page and "<b>eve" not in page

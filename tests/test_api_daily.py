@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
-from django.contrib.auth.models import User
 from huggingface_hub import HfApi, close_session
 
 from papertide.catalog.services import ingest
@@ -49,16 +48,15 @@ def test_list_daily_papers_by_day_week_and_month(hf):
     assert len(month) == 100 and not set(month) & set(rest)
 
 
-def test_sort_by_trending_and_by_submitter(hf):
+def test_sort_by_trending_and_by_submitter(hf, submitter):
     api, papers = hf
     with time_machine.travel(datetime(2024, 4, 8, 12, tzinfo=UTC), tick=False):
         trending = [p.id for p in api.list_daily_papers(week="2024-W14", sort="trending", limit=100)]
     assert sorted(trending) == sorted(p.id for p in api.list_daily_papers(week="2024-W14", limit=100))
-    ada = User.objects.create_user("ada", "ada@example.org", "a quiet lab at night")
     entry = DailyEntry.objects.filter(day="2024-04-05").first()
-    entry.submitted_by = ada
+    entry.submitted_by = submitter
     entry.save()
-    mine = list(api.list_daily_papers(date="2024-04-05", submitter="ada"))
+    mine = list(api.list_daily_papers(date="2024-04-05", submitter=submitter.username))
     assert [p.id for p in mine] == [entry.paper.arxiv_id]
 
 

@@ -5,24 +5,21 @@ from datetime import date
 
 import pytest
 import time_machine
-from django.contrib.auth.models import User
 
 from papertide.accounts.models import ApiToken
 from papertide.catalog.services import ingest
 from papertide.catalog.sources.hf_daily import read_hf_daily
 from papertide.community.models import DailyEntry, Vote
 from tests.conftest import data_path
+from tests.personas import client_for
 
 pytestmark = pytest.mark.django_db
 HF = "hf-daily-papers/mwoedlinger_PaperExplorer_2024-04/papers.json"
 
 
 @pytest.fixture
-def token(client):
-    ada = User.objects.create_user("ada", "ada@example.org", "a quiet lab at night")
-    client.force_login(ada)
-    page = client.post("/accounts/tokens/", {"name": "my script"}).content.decode()
-    client.logout()
+def token(submitter):
+    page = client_for(submitter).post("/accounts/tokens/", {"name": "my script"}).content.decode()
     return re.search(r'<code id="new-token">([^<]+)</code>', page).group(1)
 
 
@@ -35,7 +32,7 @@ def test_token_is_shown_once_and_only_its_hash_is_kept(token):
     assert token.startswith("pt_") and token not in stored.digest and stored.digest == ApiToken.hash(token)
 
 
-def test_upvote_and_submit_with_a_token(client, token):
+def test_upvote_and_submit_with_a_token(client, token, submitter):
     ingest(read_hf_daily(data_path(HF)), "hf-daily")
     paper = DailyEntry.objects.filter(day=date(2024, 4, 5)).first().paper
     url = f"/api/papers/{paper.arxiv_id}/upvote"
@@ -51,18 +48,18 @@ def test_upvote_and_submit_with_a_token(client, token):
         assert made.status_code == 200 and made.json() == {
             "paper": paper.arxiv_id,
             "day": "2024-04-06",
-            "submitter": "ada",
+            "submitter": submitter.username,
         }
         again = client.post(
             "/api/daily_papers", {"paper": paper.arxiv_id}, content_type="application/json", **auth(token)
         )
         assert again.status_code == 400 and "in today's list already" in again.json()["error"]
     assert (
-        client.get("/api/daily_papers?date=2024-04-06").json()[0]["submitter"] == "ada"
+        client.get("/api/daily_papers?date=2024-04-06").json()[0]["submitter"] == submitter.username
     )  # reading needs no token
 
 
-def test_writes_without_a_valid_token_are_refused(client, token):
+def test_writes_without_a_valid_token_are_refused(client, token, submitter):
     ingest(read_hf_daily(data_path(HF)), "hf-daily")
     paper = DailyEntry.objects.first().paper
     url = f"/api/papers/{paper.arxiv_id}/upvote"
@@ -73,7 +70,8 @@ def test_writes_without_a_valid_token_are_refused(client, token):
             "status": 401,
         }
     assert Vote.objects.count() == 0
-    User.objects.filter(username="ada").update(is_active=False)  # a suspended person's token stops working
+    submitter.is_active = False  # a suspended person's token stops working
+    submitter.save()
     assert client.post(url, {"vote": True}, content_type="application/json", **auth(token)).status_code == 401
 
 
@@ -91,11 +89,11 @@ def test_writes_are_limited_per_token(client, token, settings):
     assert limited["status"] == 429 and "writes in the last hour" in limited["error"]
 
 
-def test_tokens_can_be_revoked(client, token):
-    client.force_login(User.objects.get(username="ada"))
-    client.post("/accounts/tokens/", {"revoke": ApiToken.objects.get().pk})
+def test_tokens_can_be_revoked_by_their_owner_only(client, token, submitter, outsider):
+    client_for(outsider).post("/accounts/tokens/", {"revoke": ApiToken.objects.get().pk})
+    assert ApiToken.objects.count() == 1
+    client_for(submitter).post("/accounts/tokens/", {"revoke": ApiToken.objects.get().pk})
     assert ApiToken.objects.count() == 0
-    client.logout()
     assert (
         client.post(
             "/api/daily_papers", {"paper": "2404.04167"}, content_type="application/json", **auth(token)
@@ -104,8 +102,7 @@ def test_tokens_can_be_revoked(client, token):
     )
 
 
-def test_revoking_garbage_is_a_400(client, token):
-    client.force_login(User.objects.get(username="ada"))
-    response = client.post("/accounts/tokens/", {"revoke": "abc"})
+def test_revoking_garbage_is_a_400(token, submitter):
+    response = client_for(submitter).post("/accounts/tokens/", {"revoke": "abc"})
     assert response.status_code == 400 and "not given as a number" in response.content.decode()
     assert ApiToken.objects.count() == 1

@@ -11,6 +11,7 @@ from papertide.catalog.services import ingest
 from papertide.catalog.sources.snapshot import from_listing
 from tests.browser import browser_page  # noqa: F401  (fixture)
 from tests.conftest import data_path
+from tests.personas import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -80,13 +81,10 @@ def test_reader_searches_and_follows_a_similar_paper(live_server, browser_page):
     assert len(papers) == 300
 
 
-def test_reader_logs_in_and_upvotes_without_a_reload(live_server, browser_page):  # noqa: F811
-    from django.contrib.auth.models import User
-
+def test_reader_logs_in_and_upvotes_without_a_reload(live_server, browser_page, reader):  # noqa: F811
     from papertide.catalog.sources.hf_daily import read_hf_daily
 
     ingest(read_hf_daily(data_path("hf-daily-papers/mwoedlinger_PaperExplorer_2024-04/papers.json")), "hf")
-    User.objects.create_user("ada", "ada@example.org", "a quiet lab at night")
     page = browser_page
     page.goto(live_server.url + "/daily/2024-04-05/")
     first = page.locator("li.paper").first
@@ -94,8 +92,8 @@ def test_reader_logs_in_and_upvotes_without_a_reload(live_server, browser_page):
 
     first.locator("form.upvote button").click()  # anonymous: off to log in, then back
     page.wait_for_url("**/accounts/login/**")
-    page.fill("input[name=username]", "ada")
-    page.fill("input[name=password]", "a quiet lab at night")
+    page.fill("input[name=username]", reader.username)
+    page.fill("input[name=password]", PASSWORD)
     page.click("form.account button")
     page.wait_for_url("**/daily/2024-04-05/")
 

@@ -6,7 +6,6 @@ from urllib.parse import urlsplit
 
 import pytest
 import time_machine
-from django.contrib.auth.models import User
 from django.db import connection
 
 from papertide.catalog.services import ingest
@@ -15,6 +14,7 @@ from papertide.community.models import DailyEntry, Vote
 from papertide.community.services import Refused, set_vote, submit
 from tests.concurrency import at_once
 from tests.conftest import data_path
+from tests.personas import crowd
 from tests.replay import ReplayServer, Reply
 
 pytestmark = pytest.mark.django_db
@@ -25,10 +25,6 @@ HF = "hf-daily-papers/mwoedlinger_PaperExplorer_2024-04/papers.json"
 def hf_papers():
     ingest(read_hf_daily(data_path(HF)), "hf-daily")
     return json.loads(data_path(HF).read_text())
-
-
-def user(name="ada"):
-    return User.objects.create_user(name, f"{name}@example.org", "a quiet lab at night")
 
 
 def listed_ids(response) -> list[str]:
@@ -65,9 +61,8 @@ def test_week_and_month_views_with_navigation(client, hf_papers):
     assert client.get("/daily/not-a-day/").status_code == 404
 
 
-def test_daily_page_query_count_does_not_grow(client, hf_papers, django_assert_max_num_queries):
-    ada = user()
-    client.force_login(ada)
+def test_daily_page_query_count_does_not_grow(client, hf_papers, reader, django_assert_max_num_queries):
+    client.force_login(reader)
     with django_assert_max_num_queries(6):  # session, user, latest day, entries, my votes
         small = client.get("/daily/2024-04-05/")  # 4 papers
     with django_assert_max_num_queries(6):
@@ -75,11 +70,10 @@ def test_daily_page_query_count_does_not_grow(client, hf_papers, django_assert_m
     assert len(listed_ids(large)) > 10 * len(listed_ids(small))
 
 
-def test_upvote_toggles_and_counts_once(client, hf_papers):
-    ada = user()
+def test_upvote_toggles_and_counts_once(client, hf_papers, reader):
     paper = DailyEntry.objects.filter(day=date(2024, 4, 5)).first().paper
     imported = hf_papers[paper.arxiv_id]["upvotes"]
-    client.force_login(ada)
+    client.force_login(reader)
     url = f"/papers/{paper.arxiv_id}/upvote/"
     json_accept = {"HTTP_ACCEPT": "application/json"}
     first = client.post(url, {"vote": "1"}, **json_accept).json()
@@ -109,7 +103,7 @@ def test_fifty_people_voting_at_once_count_exactly(hf_papers):
             "in-memory SQLite does not serialise writers like a file or PostgreSQL (the PostgreSQL run)"
         )
     paper = DailyEntry.objects.filter(day=date(2024, 4, 5)).first().paper
-    people = [user(f"voter{i}") for i in range(50)]
+    people = crowd(50)
 
     def vote(i):
         set_vote(people[i], paper, up=True)
@@ -133,45 +127,48 @@ def arxiv(settings):
         yield server
 
 
-def test_submission_fetches_a_paper_the_catalog_lacks(client, arxiv):
-    ada = user()
-    client.force_login(ada)
+def test_submission_fetches_a_paper_the_catalog_lacks(client, arxiv, submitter):
+    client.force_login(submitter)
     with time_machine.travel(date(2016, 5, 28)):
         response = client.post("/daily/submit/", {"paper": "https://arxiv.org/abs/1605.08386v1"})
     assert response.status_code == 302 and response["Location"] == "/daily/2016-05-28/#paper-1605.08386"
     entry = DailyEntry.objects.get()
-    assert (entry.paper.arxiv_id, entry.day, entry.submitted_by) == ("1605.08386", date(2016, 5, 28), ada)
+    assert (entry.paper.arxiv_id, entry.day, entry.submitted_by) == (
+        "1605.08386",
+        date(2016, 5, 28),
+        submitter,
+    )
     assert len(arxiv.log) == 1
 
 
-def test_submission_refusals_say_why(client, arxiv, settings):
-    ada = user()
+def test_submission_refusals_say_why(client, arxiv, settings, submitter, outsider):
     with time_machine.travel(date(2016, 5, 28)):
-        submit(ada, "1605.08386")
+        submit(submitter, "1605.08386")
         with pytest.raises(
-            Refused, match="in today's list already \\(submitted by ada\\): upvote it instead"
+            Refused,
+            match=f"in today's list already \\(submitted by {submitter.username}\\): upvote it instead",
         ):
-            submit(user("bob"), "1605.08386")
+            submit(outsider, "1605.08386")
         with pytest.raises(Refused, match="'not-a-paper' is not an arXiv id"):
-            submit(ada, "not-a-paper")
+            submit(submitter, "not-a-paper")
         settings.PAPERTIDE_SUBMIT_DAILY_CAP = 1
         with pytest.raises(Refused, match="you have submitted 1 papers today"):
-            submit(ada, "1605.08386")
+            submit(submitter, "1605.08386")
     with time_machine.travel(date(2016, 7, 1)):
         with pytest.raises(
             Refused, match="appeared on 26 May 2016, 36 days ago; the daily list takes papers up to 7"
         ):
-            submit(ada, "1605.08386")
-    client.force_login(ada)
+            submit(submitter, "1605.08386")
+    client.force_login(submitter)
     page = client.post("/daily/submit/", {"paper": "abc"})
     assert page.status_code == 400 and "is not an arXiv id" in page.content.decode()
 
 
-def test_submission_when_arxiv_cannot_be_reached(settings):
+def test_submission_when_arxiv_cannot_be_reached(settings, submitter):
     settings.PAPERTIDE_ARXIV_API_URL = "http://127.0.0.1:9/api/query"
     settings.PAPERTIDE_HTTP_RETRIES = 0
     with pytest.raises(Refused, match="arXiv could not be asked about 2501.01234 just now"):
-        submit(user(), "2501.01234")
+        submit(submitter, "2501.01234")
 
 
 def test_submitting_needs_an_account(client):
@@ -179,8 +176,8 @@ def test_submitting_needs_an_account(client):
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
 
 
-def test_upvote_never_sends_people_off_site(client, hf_papers):
-    client.force_login(user())
+def test_upvote_never_sends_people_off_site(client, hf_papers, reader):
+    client.force_login(reader)
     paper = DailyEntry.objects.filter(day=date(2024, 4, 5)).first().paper
     for target in ("//evil.example/", "https://evil.example/"):
         response = client.post(f"/papers/{paper.arxiv_id}/upvote/", {"vote": "1", "next": target})

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 import feedparser
 import pytest
 import time_machine
-from django.contrib.auth.models import User
 
 from papertide.catalog.services import ingest
 from papertide.catalog.sources.hf_daily import read_hf_daily
@@ -54,18 +53,17 @@ def test_trending_feed_follows_the_trending_page(client, papers, settings):
     assert positions == sorted(positions)
 
 
-def test_submissions_feed_and_escaping(client, papers):
-    ada = User.objects.create_user("ada", "ada@example.org", "a quiet lab at night")
+def test_submissions_feed_and_escaping(client, papers, submitter):
     entry = DailyEntry.objects.filter(day="2024-04-05").first()
-    entry.submitted_by = ada
+    entry.submitted_by = submitter
     entry.save()
     paper = entry.paper
     paper.title = paper.title + " <script>alert(1)</script>"
     paper.title_clean = ""
     paper.save()
-    feed = read(client, "/users/ada/feed/")
-    assert feed.feed.title == "Papers submitted by ada"
+    feed = read(client, f"/users/{submitter.username}/feed/")
+    assert feed.feed.title == f"Papers submitted by {submitter.username}"
     [item] = feed.entries
     assert item.title.endswith("<script>alert(1)</script>")  # text, escaped in the XML
-    assert b"<script>" not in client.get("/users/ada/feed/").content
+    assert b"<script>" not in client.get(f"/users/{submitter.username}/feed/").content
     assert client.get("/users/nobody/feed/").status_code == 404

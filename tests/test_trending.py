@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from django.contrib.auth.models import User
 
 from papertide.catalog.models import CodeLink
 from papertide.catalog.services import ingest
@@ -14,6 +13,7 @@ from papertide.catalog.sources.hf_daily import read_hf_daily
 from papertide.community.models import DailyEntry
 from papertide.community.services import set_vote
 from tests.conftest import data_path
+from tests.personas import crowd
 
 pytestmark = pytest.mark.django_db
 HF = "hf-daily-papers/mwoedlinger_PaperExplorer_2024-04/papers.json"
@@ -67,8 +67,8 @@ def test_window_and_local_votes(client, hf_papers, settings):
         assert {i for i, *_ in shown} <= recent and len(shown) == min(50, len(recent))
         last = shown[-1][0]
         entry = DailyEntry.objects.get(paper__arxiv_id=last)
-        for n in range(40):  # forty people upvote the last one here
-            set_vote(User.objects.create_user(f"u{n}", f"u{n}@example.org", "pw pw pw pw"), entry.paper, True)
+        for voter in crowd(40):  # forty people upvote the last one here
+            set_vote(voter, entry.paper, True)
         moved = rows(client)
     position = [i for i, *_ in moved].index(last)
     assert position < len(shown) - 1  # it rose
@@ -87,7 +87,7 @@ def test_trending_page_query_count_is_fixed(client, hf_papers, settings, django_
 
 
 def test_signed_out_readers_share_one_rendering_until_the_ranking_changes(
-    client, hf_papers, settings, django_assert_max_num_queries
+    client, hf_papers, settings, django_assert_max_num_queries, reader
 ):
     settings.PAPERTIDE_TRENDING_DAYS = 200
     with time_machine.travel(SCRAPED, tick=False):
@@ -96,13 +96,12 @@ def test_signed_out_readers_share_one_rendering_until_the_ranking_changes(
             assert client.get("/trending/").content.decode() == first
         assert "csrfmiddlewaretoken" not in first  # nothing per reader in a shared rendering
         top = ROW.findall(first)[0][0]
-        ada = User.objects.create_user("ada", "ada@example.org", "a quiet lab at night")
-        set_vote(ada, DailyEntry.objects.get(paper__arxiv_id=top).paper, True)
+        set_vote(reader, DailyEntry.objects.get(paper__arxiv_id=top).paper, True)
         again = rows(client)
         assert again[0][:2] == (top, hf_papers[top]["upvotes"] + 1)  # the vote shows at once
         settings.PAPERTIDE_TRENDING_CODE_BONUS = 1000
         assert any(code == 1000 for _, _, code, _, _ in rows(client))  # a changed setting: a new ranking
-        client.force_login(ada)
+        client.force_login(reader)
         page = client.get("/trending/").content.decode()
     mine = re.search(rf'id="paper-{re.escape(top)}".*?aria-pressed="(\w+)"', page, re.S)
     assert mine.group(1) == "true" and "csrfmiddlewaretoken" in page  # a signed-in reader sees their vote

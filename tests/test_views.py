@@ -8,7 +8,6 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
@@ -20,6 +19,7 @@ from papertide.catalog.services import ingest
 from papertide.catalog.sources.hf_daily import read_hf_daily
 from papertide.catalog.sources.snapshot import from_listing, read_snapshot
 from tests.conftest import data_path
+from tests.personas import client_for
 
 LISTINGS = "arxiv/listings-2025-03-to-2026-07.jsonl.gz"
 KAGGLE_HEAD = "arxiv/kaggle-snapshot-head200.jsonl"
@@ -259,10 +259,8 @@ def test_escaped_title_in_the_html_title_element(client):
 
 
 @pytest.fixture
-def staff_client(client):
-    user = get_user_model().objects.create_superuser("staff", "staff@example.org", "pw")
-    client.force_login(user)
-    return client
+def staff_client(moderator):
+    return client_for(moderator)
 
 
 def test_admin_lists_papers_and_opens_one(staff_client):
