@@ -10,22 +10,6 @@ class PaperQuerySet(models.QuerySet):
     def newest(self):
         return self.order_by("-listed_on", "-arxiv_id")
 
-    def search(self, query: str, limit: int = 20, **filters):
-        """Hybrid keyword and semantic search: [(paper, hit)], best first. Filters: category, since,
-        until, has_code; mode: hybrid, keyword or semantic. Raises SearchError for unusable queries."""
-        from papertide.search import engine
-
-        mode = filters.pop("mode", "hybrid")
-        results = engine.search(query, limit=limit, filters=engine.Filters(**filters), mode=mode)
-        papers = self.in_bulk([hit.paper_id for hit in results.hits])
-        return [(papers[hit.paper_id], hit) for hit in results.hits if hit.paper_id in papers]
-
-    def trending(self, limit: int = 50):
-        """The trending papers with the breakdown of their scores (community/trending.py)."""
-        from papertide.community.trending import trending
-
-        return trending(limit=limit)
-
     def in_category(self, category: str):
         """Papers listed in a category, as primary or cross-list."""
         if connection.features.supports_json_field_contains:  # PostgreSQL: JSON containment
