@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "papertide.search",
     "papertide.accounts",
     "papertide.digests",
+    "papertide.pages",
     "papertide.ops",
 ]
 

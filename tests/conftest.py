@@ -41,9 +41,6 @@ def _fresh_vector_cache():
     from papertide.catalog import counts
 
     counts.forget()
-    from papertide.community import trending
-
-    trending._cache.update(key=None, at=0.0, ranked=[])
     from django.core.cache import cache
 
     cache.clear()  # rendered fragments (the trending list) outlive a test's rolled-back rows

@@ -1,14 +1,42 @@
 import json
 
 from django.db import connection, models
+from django.db.models import Count, Max
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from . import text
 
 
+def vote_counts(to_paper: str = "") -> dict[str, models.Expression]:
+    """The one definition of "papers with their votes", shown alike by every page, feed and API answer:
+
+        local_votes     votes cast here (community's Vote)
+        imported_votes  the paper's upvotes on Hugging Face: the largest count any of its daily-list
+                        entries carries (Hugging Face counts upvotes per paper, not per day, and a count
+                        only grows, so the largest copy is the latest known)
+        upvotes         local_votes + imported_votes
+
+    `to_paper` is the path from the model queried to its paper: "" for papers, "paper__" for daily entries.
+
+    The rule is community's (votes and daily entries are its tables), but every view that shows it starts
+    from papers or reaches them through entries, and the catalog is the ground floor, importing no app
+    above it. So the rule lives here and names community's relations to Paper ("votes", "daily_entries"),
+    which the ORM resolves without an import; tests/test_upvotes_agree.py fails if they drift apart.
+    """
+    # Two joins, one row per (vote, entry) pair of a paper: the distinct count and the maximum are exact.
+    local = Count(f"{to_paper}votes", distinct=True)
+    imported = Coalesce(Max(f"{to_paper}daily_entries__imported_upvotes"), 0)
+    return {"local_votes": local, "imported_votes": imported, "upvotes": local + imported}
+
+
 class PaperQuerySet(models.QuerySet):
     def newest(self):
         return self.order_by("-listed_on", "-arxiv_id")
+
+    def with_votes(self):
+        """Each paper with `local_votes`, `imported_votes` and `upvotes` (see vote_counts)."""
+        return self.annotate(**vote_counts())
 
     def in_category(self, category: str):
         """Papers listed in a category, as primary or cross-list."""
