@@ -52,15 +52,15 @@ def _period(params: DailyParams) -> periods.Period | None:
 def _entries(period: periods.Period, submitter: str | None, sort: str) -> list[DailyEntry]:
     """The period's entries, one per paper, with their votes: newest day first, each day ranked as on the
     daily page (publishedAt), or by trending score as of now."""
-    entries = (
-        DailyEntry.objects.between(period.start, period.end)
+    entries = DailyEntry.objects.all()
+    if submitter:
+        entries = entries.filter(submitted_by__username=submitter)
+    entries = list(
+        entries.between(period.start, period.end)
         .ranked(newest_day_first=True)
         .select_related("paper", "submitted_by")
         .prefetch_related(Prefetch("paper__code_links", queryset=CodeLink.objects.order_by("position")))
     )
-    if submitter:
-        entries = entries.filter(submitted_by__username=submitter)
-    entries = list(entries)
     if sort == "trending":
         now, gravity = timezone.now(), settings.PAPERTIDE_TRENDING_GRAVITY
 

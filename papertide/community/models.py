@@ -16,8 +16,9 @@ class DailyEntryQuerySet(models.QuerySet):
         return self.aggregate(day=Max("day"))["day"]
 
     def between(self, start: date, end: date):
-        """The entries listed from start to end (inclusive), one per paper: its latest in that time."""
-        later = DailyEntry.objects.filter(paper=OuterRef("paper"), day__gt=OuterRef("day"), day__lte=end)
+        """The entries listed from start to end (inclusive), one per paper: its latest in that time among
+        these entries (so filter first, by submitter say, then ask for the period)."""
+        later = self.order_by().filter(paper=OuterRef("paper"), day__gt=OuterRef("day"), day__lte=end)
         return self.filter(day__range=(start, end)).exclude(Exists(later))
 
     def with_votes(self):
