@@ -8,7 +8,7 @@ from django.urls import reverse
 from . import text
 
 
-def vote_counts(to_paper: str = "") -> dict[str, models.Expression]:
+def annotate_votes(queryset: models.QuerySet, to_paper: str = "") -> models.QuerySet:
     """The one definition of "papers with their votes", shown alike by every page, feed and API answer:
 
         local_votes     votes cast here (community's Vote)
@@ -17,7 +17,8 @@ def vote_counts(to_paper: str = "") -> dict[str, models.Expression]:
                         only grows, so the largest copy is the latest known)
         upvotes         local_votes + imported_votes
 
-    `to_paper` is the path from the model queried to its paper: "" for papers, "paper__" for daily entries.
+    `to_paper` is the path from the model queried to its paper: "" for papers, "paper__" for daily entries
+    (Paper.objects.with_votes(), DailyEntry.objects.with_votes()).
 
     The rule is community's (votes and daily entries are its tables), but every view that shows it starts
     from papers or reaches them through entries, and the catalog is the ground floor, importing no app
@@ -25,9 +26,11 @@ def vote_counts(to_paper: str = "") -> dict[str, models.Expression]:
     which the ORM resolves without an import; tests/test_upvotes_agree.py fails if they drift apart.
     """
     # Two joins, one row per (vote, entry) pair of a paper: the distinct count and the maximum are exact.
-    local = Count(f"{to_paper}votes", distinct=True)
-    imported = Coalesce(Max(f"{to_paper}daily_entries__imported_upvotes"), 0)
-    return {"local_votes": local, "imported_votes": imported, "upvotes": local + imported}
+    # The sum in a second step refers to the two counts instead of building them again (less to compile).
+    return queryset.annotate(
+        local_votes=Count(f"{to_paper}votes", distinct=True),
+        imported_votes=Coalesce(Max(f"{to_paper}daily_entries__imported_upvotes"), 0),
+    ).annotate(upvotes=models.F("local_votes") + models.F("imported_votes"))
 
 
 class PaperQuerySet(models.QuerySet):
@@ -35,8 +38,8 @@ class PaperQuerySet(models.QuerySet):
         return self.order_by("-listed_on", "-arxiv_id")
 
     def with_votes(self):
-        """Each paper with `local_votes`, `imported_votes` and `upvotes` (see vote_counts)."""
-        return self.annotate(**vote_counts())
+        """Each paper with `local_votes`, `imported_votes` and `upvotes` (see annotate_votes)."""
+        return annotate_votes(self)
 
     def in_category(self, category: str):
         """Papers listed in a category, as primary or cross-list."""

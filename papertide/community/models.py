@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, Max, OuterRef
 
-from papertide.catalog.models import vote_counts
+from papertide.catalog.models import annotate_votes
 
 # The daily list's order: most upvoted first, then the later day, then the arXiv id (stable).
 RANKED = ("-upvotes", "-day", "paper__arxiv_id")
@@ -18,13 +18,16 @@ class DailyEntryQuerySet(models.QuerySet):
     def between(self, start: date, end: date):
         """The entries listed from start to end (inclusive), one per paper: its latest in that time among
         these entries (so filter first, by submitter say, then ask for the period)."""
+        listed = self.filter(day__range=(start, end))
+        if start == end:
+            return listed  # a paper has one entry a day (a constraint), and the page of a day is the hot path
         later = self.order_by().filter(paper=OuterRef("paper"), day__gt=OuterRef("day"), day__lte=end)
-        return self.filter(day__range=(start, end)).exclude(Exists(later))
+        return listed.exclude(Exists(later))
 
     def with_votes(self):
         """Each entry with its paper's `local_votes`, `imported_votes` and `upvotes`: the same numbers as
-        Paper.objects.with_votes() (catalog.models.vote_counts), whichever entry shows them."""
-        return self.annotate(**vote_counts("paper__"))
+        Paper.objects.with_votes() (catalog.models.annotate_votes), whichever entry shows them."""
+        return annotate_votes(self, "paper__")
 
     def ranked(self, newest_day_first: bool = False):
         """A period's entries ranked: most upvoted first, then the later day, then the arXiv id. The daily
