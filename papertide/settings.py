@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "papertide.search",
     "papertide.accounts",
     "papertide.digests",
+    "papertide.pages",
+    "papertide.ops",
 ]
 
 MIDDLEWARE = [

@@ -6,9 +6,8 @@ from papertide.api.urls import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
-    path("", include("papertide.search.urls")),
     path("", include("papertide.accounts.urls")),
     path("", include("papertide.community.urls")),
     path("", include("papertide.digests.urls")),
-    path("", include("papertide.catalog.urls")),
+    path("", include("papertide.pages.urls")),
 ]

@@ -40,9 +40,6 @@ def _fresh_vector_cache():
     engine._vectors = engine.CatalogVectors()
     engine._frequencies = engine.TermFrequencies()
     engine._embedded_models.clear()
-    from papertide.community import trending
-
-    trending._cache.update(key=None, at=0.0, ranked=[])
     from django.core.cache import cache
 
     cache.clear()  # rendered fragments (the trending list) outlive a test's rolled-back rows

@@ -28,7 +28,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.utils import ConnectionHandler
 
-from papertide.catalog.management.commands.backup import backup_sqlite, pg_dump_invocation
+from papertide.ops.management.commands.backup import backup_sqlite, pg_dump_invocation
 from tests.conftest import data_path
 
 LISTINGS = "arxiv/listings-2025-03-to-2026-07.jsonl.gz"

@@ -18,8 +18,8 @@ import pytest
 from django.core.management import call_command
 
 from papertide.catalog.models import IngestRun, Paper
-from papertide.catalog.records import PaperRecord, RejectedRecord
-from papertide.catalog.services import SourceError, ingest
+from papertide.catalog.records import PaperRecord, RejectedRecord, SourceError
+from papertide.catalog.services import ingest
 from papertide.catalog.sources import arxiv_api
 from papertide.catalog.sources.arxiv_api import ArxivAPI
 from papertide.catalog.sources.atom import ARXIV, ATOM, FeedInfo, parse_feed

@@ -15,8 +15,8 @@ import pytest
 from django.core.management import call_command
 
 from papertide.catalog.models import IngestRun, Paper
-from papertide.catalog.records import PaperRecord, RejectedRecord
-from papertide.catalog.services import Checkpoint, SourceError, ingest
+from papertide.catalog.records import Checkpoint, PaperRecord, RejectedRecord, SourceError
+from papertide.catalog.services import ingest
 from papertide.catalog.sources.http import PoliteClient
 from papertide.catalog.sources.oai_pmh import OAIHarvester, PageInfo, harvest_params, parse_list_records
 from tests.conftest import data_path

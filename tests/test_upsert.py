@@ -6,8 +6,8 @@ import json
 import pytest
 
 from papertide.catalog.models import CodeLink, IngestRun, Paper, Version
-from papertide.catalog.records import PaperRecord, RejectedRecord
-from papertide.catalog.services import Checkpoint, SourceError, ingest
+from papertide.catalog.records import Checkpoint, PaperRecord, RejectedRecord, SourceError
+from papertide.catalog.services import ingest
 from papertide.catalog.sources.oai_pmh import PageInfo, parse_list_records
 from papertide.catalog.sources.snapshot import from_kaggle, from_listing
 from tests.conftest import data_path

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, time
 from typing import Literal
 
 from django.conf import settings
-from django.db.models import Count, Max, Prefetch
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema
@@ -41,7 +41,7 @@ def _period(params: DailyParams) -> periods.Period | None:
     if len(chosen) > 1:
         raise HttpError(400, "give one of date, week and month")
     if not chosen:
-        latest = DailyEntry.objects.aggregate(day=Max("day"))["day"]
+        latest = DailyEntry.objects.latest_day()
         return periods.day(latest) if latest else None
     try:
         return periods.parse(*chosen[0])
@@ -49,23 +49,35 @@ def _period(params: DailyParams) -> periods.Period | None:
         raise HttpError(400, str(exc)) from None
 
 
-def _entries(period: periods.Period, submitter: str | None):
-    entries = (
-        DailyEntry.objects.filter(day__range=(period.start, period.end))
-        .select_related("paper", "submitted_by")
-        .annotate(local_votes=Count("paper__votes"))
-        .prefetch_related(Prefetch("paper__code_links", queryset=CodeLink.objects.order_by("position")))
-    )
+def _entries(period: periods.Period, submitter: str | None, sort: str) -> list[DailyEntry]:
+    """The period's entries, one per paper, with their votes: newest day first, each day ranked as on the
+    daily page (publishedAt), or by trending score as of now."""
+    entries = DailyEntry.objects.all()
     if submitter:
         entries = entries.filter(submitted_by__username=submitter)
-    return list(entries)
+    entries = list(
+        entries.between(period.start, period.end)
+        .ranked(newest_day_first=True)
+        .select_related("paper", "submitted_by")
+        .prefetch_related(Prefetch("paper__code_links", queryset=CodeLink.objects.order_by("position")))
+    )
+    if sort == "trending":
+        now, gravity = timezone.now(), settings.PAPERTIDE_TRENDING_GRAVITY
+
+        def rank(entry):
+            coded = any(link.kind in CodeLink.CODE_KINDS for link in entry.paper.code_links.all())
+            age = trending.age_days(entry.day, now)
+            return -trending.score(entry.upvotes, trending.code_bonus(coded), age, gravity)
+
+        entries.sort(key=lambda e: (rank(e), e.paper.arxiv_id))
+    return entries
 
 
 def entry_json(entry: DailyEntry) -> dict:
+    """An entry in Hugging Face's shape; its paper's votes are the entry's (DailyEntry.with_votes())."""
     paper = entry.paper
-    paper.imported_upvotes = entry.imported_upvotes
+    paper.upvotes = entry.upvotes
     data = paper_json(paper)
-    data["upvotes"] = entry.local_votes + entry.imported_upvotes
     submitted = iso(datetime.combine(entry.day, time.min, tzinfo=UTC))
     item = {"paper": data, "publishedAt": submitted, "title": data["title"], "summary": data["summary"]}
     item["numComments"] = 0
@@ -79,22 +91,7 @@ def daily_papers(request, params: Query[DailyParams]):
     period = _period(params)
     if period is None:
         return []
-    entries = _entries(period, params.submitter)
-    if params.sort == "trending":
-        now, gravity = timezone.now(), settings.PAPERTIDE_TRENDING_GRAVITY
-
-        def rank(entry):
-            coded = any(link.kind in CodeLink.CODE_KINDS for link in entry.paper.code_links.all())
-            votes = entry.local_votes + entry.imported_upvotes
-            return -trending.score(
-                votes, trending.code_bonus(coded), trending.age_days(entry.day, now), gravity
-            )
-
-        entries.sort(key=lambda e: (rank(e), e.paper.arxiv_id))
-    else:
-        entries.sort(
-            key=lambda e: (-e.day.toordinal(), -(e.local_votes + e.imported_upvotes), e.paper.arxiv_id)
-        )
+    entries = _entries(period, params.submitter, params.sort)
     page = entries[params.p * params.limit : (params.p + 1) * params.limit]
     return [entry_json(entry) for entry in page]
 
@@ -106,14 +103,12 @@ def paper_info(request, arxiv_id: str):
     except InvalidArxivId as exc:
         raise HttpError(400, str(exc)) from None
     paper = get_object_or_404(
-        Paper.objects.annotate(
-            imported_upvotes=Max("daily_entries__imported_upvotes"), local_votes=Count("votes", distinct=True)
-        ).prefetch_related(Prefetch("code_links", queryset=CodeLink.objects.order_by("position"))),
+        Paper.objects.with_votes().prefetch_related(
+            Prefetch("code_links", queryset=CodeLink.objects.order_by("position"))
+        ),
         arxiv_id=arxiv_id,
     )
-    data = paper_json(paper)
-    data["upvotes"] = (paper.imported_upvotes or 0) + paper.local_votes
-    return data
+    return paper_json(paper)
 
 
 class Submission(Schema):

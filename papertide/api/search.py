@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Literal
 
-from django.db.models import Max, Prefetch
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
@@ -30,9 +30,10 @@ class SearchParams(Schema):
 
 
 def papers_by_id(ids: list[int]) -> dict[int, Paper]:
+    """The papers of these ids, with their votes and code links, for paper_json."""
     papers = (
         Paper.objects.filter(pk__in=ids)
-        .annotate(imported_upvotes=Max("daily_entries__imported_upvotes"))
+        .with_votes()
         .prefetch_related(Prefetch("code_links", queryset=CodeLink.objects.order_by("position")))
     )
     return {p.pk: p for p in papers}

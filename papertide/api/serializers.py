@@ -8,6 +8,8 @@ def iso(value) -> str | None:
 
 
 def paper_json(paper: Paper) -> dict:
+    """A paper from Paper.objects.with_votes() (its `upvotes`: votes here plus Hugging Face's), with its
+    code links prefetched."""
     links = list(paper.code_links.all())
     github = next((link.url for link in links if link.kind == "github"), None)
     project = next((link.url for link in links if link.kind == "project"), None)
@@ -18,7 +20,7 @@ def paper_json(paper: Paper) -> dict:
         or (f"{paper.listed_on.isoformat()}T00:00:00Z" if paper.listed_on else None),
         "title": paper.title_display,
         "summary": paper.abstract_display,
-        "upvotes": getattr(paper, "imported_upvotes", None) or 0,
+        "upvotes": paper.upvotes,
         "githubRepo": github,
         "projectPage": project,
         "categories": paper.categories,

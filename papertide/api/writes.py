@@ -44,12 +44,12 @@ def upvote(request, arxiv_id: str, body: VoteBody):
         raise HttpError(400, str(exc)) from None
     paper = get_object_or_404(Paper, arxiv_id=arxiv_id)
     services.set_vote(request.user, paper, up=body.vote)
-    local, imported = services.upvotes(paper)
+    counted = Paper.objects.with_votes().get(pk=paper.pk)
     voted = Vote.objects.filter(user=request.user, paper=paper).exists()
     return {
         "paper": arxiv_id,
-        "upvotes": local + imported,
-        "votes": local,
-        "imported": imported,
+        "upvotes": counted.upvotes,
+        "votes": counted.local_votes,
+        "imported": counted.imported_votes,
         "voted": voted,
     }

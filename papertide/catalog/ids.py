@@ -9,6 +9,9 @@ NEW_STYLE = re.compile(r"(?P<yy>\d{2})(?P<mm>\d{2})\.(?P<num>\d{4,5})(?:v(?P<ver
 OLD_STYLE = re.compile(
     r"(?P<archive>[a-z][a-z\-]*)(?:\.[A-Z]{2})?/(?P<number>(?P<yy>\d{2})(?P<mm>\d{2})\d{3})(?:v(?P<version>\d+))?"
 )
+# An id in a URL path, captured as arxiv_id, optional version (the paper's pages, its upvote and comments):
+# old-style ids contain a slash (hep-th/9901001). Loose on purpose: parse_arxiv_id has the last word.
+URL_ID = r"(?P<arxiv_id>[a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?"
 # Prefixes people paste: arXiv:..., https://arxiv.org/abs/..., /pdf/....pdf
 PREFIX = re.compile(r"^(?:arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/)", re.IGNORECASE)
 

@@ -1,4 +1,6 @@
-"""PaperRecord: what every source yields, and the checks a record must pass before it is stored."""
+"""What every source yields (PaperRecord, RejectedRecord, Checkpoint) and raises (SourceError), and the checks
+a record must pass before it is stored. Sources import this module only: the upsert (services.py) reads
+what they yield, never the other way round."""
 
 import hashlib
 import re
@@ -31,6 +33,25 @@ class RejectedRecord(ValueError):
         super().__init__(reason)
         self.reason = reason
         self.arxiv_id = arxiv_id
+
+
+@dataclass
+class Checkpoint:
+    """Yielded by a source between pages: everything before it may be committed with this token."""
+
+    token: str
+    cursor: int = 0
+    total: int | None = None
+
+
+class SourceError(Exception):
+    """A source failed in a way retrying did not mend (network, HTTP status, unreadable response).
+
+    ``short`` says what went wrong without the request's URL, for one-line messages."""
+
+    def __init__(self, message: str, short: str | None = None):
+        super().__init__(message)
+        self.short = short or message
 
 
 @dataclass(frozen=True)

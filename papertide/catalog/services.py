@@ -2,8 +2,13 @@
 
 Every source yields a stream of PaperRecord (a paper), RejectedRecord (a record the source could not read)
 and Checkpoint (a place a harvest can resume from). ``ingest`` validates the records, merges them into
-the catalog in batches, one transaction each (paper, versions, code links, daily-list entries and the
-run's progress together), and counts what happened. Re-running an import changes nothing.
+the catalog in batches, one transaction each (paper, versions, code links, what the apps above keep in
+step with the catalog, and the run's progress together), and counts what happened. Re-running an import
+changes nothing.
+
+The catalog is the ground floor and imports no other app. Apps above it that keep rows in step with the
+papers (search: the keyword index and stale vectors; community: the daily-list entries a record carries)
+register a hook with ``after_upsert`` in their AppConfig.ready(); each batch calls them in its transaction.
 """
 
 import logging
@@ -15,12 +20,9 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from ..community.models import DailyEntry
-from ..search.index import index_papers
-from ..search.models import PaperVector
 from .codelinks import find_links
 from .models import CodeLink, IngestRun, Paper, Version
-from .records import PaperRecord, RejectedRecord
+from .records import Checkpoint, PaperRecord, RejectedRecord, SourceError
 
 log = logging.getLogger("papertide.ingest")
 
@@ -37,27 +39,31 @@ TEXT_FIELDS = (
     "license",
 )
 MAX_EXAMPLES = 20
-INDEXED_FIELDS = {"title", "abstract", "authors"}
 CLOCK_SLACK = timedelta(days=2)
 
 
 @dataclass
-class Checkpoint:
-    """Yielded by a source between pages: everything before it may be committed with this token."""
+class Upserted:
+    """What one batch wrote, for the hooks: the records that were not unchanged, their papers (saved, by
+    arXiv id), the papers created, and for the others the names of the fields that changed."""
 
-    token: str
-    cursor: int = 0
-    total: int | None = None
+    records: list[PaperRecord]
+    papers: dict[str, Paper]
+    created: list[Paper]
+    changed: dict[str, set[str]]
 
 
-class SourceError(Exception):
-    """A source failed in a way retrying did not mend (network, HTTP status, unreadable response).
+# A hook returns the arXiv ids of the papers whose rows it changed, which then count as updated.
+UpsertHook = Callable[[Upserted], Iterable[str]]
+_hooks: list[UpsertHook] = []
 
-    ``short`` says what went wrong without the request's URL, for one-line messages."""
 
-    def __init__(self, message: str, short: str | None = None):
-        super().__init__(message)
-        self.short = short or message
+def after_upsert(hook: UpsertHook) -> UpsertHook:
+    """Call `hook` inside every batch's transaction, after the papers, versions and code links are written.
+    Registering the same function again changes nothing."""
+    if hook not in _hooks:
+        _hooks.append(hook)
+    return hook
 
 
 @dataclass
@@ -235,20 +241,14 @@ def upsert_batch(records: list[PaperRecord], stats: IngestStats) -> None:
         paper = papers[arxiv_id]
         seen = {"modified_at": now} if fields != {"record_digest"} else {}
         Paper.everything.filter(pk=paper.pk).update(**seen, **{f: getattr(paper, f) for f in fields})
-    # The keyword index moves with the catalog, in this transaction; a changed text is embedded again.
-    index_papers(list(created.values()), replace=False)
-    retext = [papers[i] for i, fields in changed.items() if INDEXED_FIELDS & fields]
-    index_papers(retext, replace=True)
-    stale = [p.pk for p in retext if {"title", "abstract"} & changed[p.arxiv_id]]
-    if stale:
-        PaperVector.objects.filter(paper_id__in=stale).delete()
     for (arxiv_id, _), version in new_versions.items():
         version.paper_id = papers[arxiv_id].pk
     Version.objects.bulk_create(new_versions.values(), ignore_conflicts=True)
     _write_code_links([papers[i] for i in relink], replace=[papers[i].pk for i in relink if i not in created])
-    listed = _write_daily_entries(valid, papers)
+    upserted = Upserted(valid, papers, list(created.values()), changed)
+    touched = {arxiv_id for hook in _hooks for arxiv_id in hook(upserted)}
     for i, record in enumerate(valid):
-        if record.arxiv_id in listed and outcome[i] == "unchanged":
+        if record.arxiv_id in touched and outcome[i] == "unchanged":
             outcome[i] = "updated"
     counts = Counter(outcome)
     stats.new += counts["new"]
@@ -312,33 +312,3 @@ def _write_code_links(papers: list[Paper], replace: list[int]) -> None:
         for position, link in enumerate(find_links(paper.abstract, paper.comments))
     ]
     CodeLink.objects.bulk_create(links, ignore_conflicts=True)
-
-
-def _write_daily_entries(records: list[PaperRecord], papers: dict[str, Paper]) -> set[str]:
-    """Create or update imported daily-list entries; return the ids whose entry changed."""
-    listed = [r for r in records if r.daily_listing]
-    touched: set[str] = set()
-    if not listed:
-        return touched
-    existing = {
-        (e.paper_id, e.day): e
-        for e in DailyEntry.objects.filter(paper_id__in=[papers[r.arxiv_id].pk for r in listed])
-    }
-    for record in listed:
-        day, upvotes, source = (
-            record.daily_listing.day,
-            record.daily_listing.upvotes,
-            record.daily_listing.source,
-        )
-        paper = papers[record.arxiv_id]
-        entry = existing.get((paper.pk, day))
-        if entry is None:
-            existing[(paper.pk, day)] = DailyEntry.objects.create(
-                paper=paper, day=day, source=source, imported_upvotes=upvotes
-            )
-            touched.add(record.arxiv_id)
-        elif entry.imported_upvotes != upvotes and entry.source == source:
-            DailyEntry.objects.filter(pk=entry.pk).update(imported_upvotes=upvotes)
-            entry.imported_upvotes = upvotes
-            touched.add(record.arxiv_id)
-    return touched

@@ -1,10 +1,14 @@
-"""Atom feeds: the daily list, trending, and each person's submissions."""
+"""Atom feeds: the daily list, trending, and each person's submissions.
+
+Each item carries its paper's upvotes (Paper.objects.with_votes(), the count every page shows) in
+``<papertide:upvotes>``, and its two parts, the votes cast here and those imported from Hugging Face, in
+``<papertide:local_votes>`` and ``<papertide:imported_votes>``.
+"""
 
 from datetime import UTC, datetime, time, timedelta
 
 from django.contrib.auth.models import User
 from django.contrib.syndication.views import Feed
-from django.db.models import Max
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -13,10 +17,33 @@ from .models import DailyEntry
 from .trending import trending
 
 ITEMS = 50
+NAMESPACE = "urn:x-papertide:feeds"  # names our elements; nothing to fetch
+
+
+class UpvotesAtom(Atom1Feed):
+    """Atom with three elements of our own per entry: <papertide:upvotes>, <papertide:local_votes> and
+    <papertide:imported_votes> (elements, not attributes: feed readers keep an element's text)."""
+
+    def root_attributes(self):
+        return {**super().root_attributes(), "xmlns:papertide": NAMESPACE}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name in ("upvotes", "local_votes", "imported_votes"):
+            handler.addQuickElement(f"papertide:{name}", str(item[name]))
 
 
 class EntryFeed(Feed):
-    feed_type = Atom1Feed
+    """Items are daily entries with their votes (DailyEntry.objects.with_votes(), or trending's rows)."""
+
+    feed_type = UpvotesAtom
+
+    def item_extra_kwargs(self, entry):
+        return {
+            "upvotes": entry.upvotes,
+            "local_votes": entry.local_votes,
+            "imported_votes": entry.imported_votes,
+        }
 
     def item_title(self, entry):
         return entry.paper.title_display
@@ -45,14 +72,14 @@ class DailyFeed(EntryFeed):
         return reverse("daily")
 
     def items(self):
-        latest = DailyEntry.objects.aggregate(day=Max("day"))["day"]
+        latest = DailyEntry.objects.latest_day()
         if latest is None:
             return []
-        # The last week of the list, newest day first.
+        # The last week of the list, newest day first, each day in the daily page's order.
         return list(
-            DailyEntry.objects.filter(day__gt=latest - timedelta(days=7), day__lte=latest)
-            .select_related("paper")
-            .order_by("-day", "-imported_upvotes", "paper__arxiv_id")[:ITEMS]
+            DailyEntry.objects.between(latest - timedelta(days=6), latest)
+            .ranked(newest_day_first=True)
+            .select_related("paper")[:ITEMS]
         )
 
 
@@ -78,4 +105,4 @@ class SubmissionsFeed(EntryFeed):
         return reverse("profile", args=[person.username])
 
     def items(self, person):
-        return person.submissions.select_related("paper").order_by("-day", "-id")[:ITEMS]
+        return person.submissions.with_votes().select_related("paper").order_by("-day", "-id")[:ITEMS]

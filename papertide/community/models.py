@@ -1,8 +1,41 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
+
+from papertide.catalog.models import annotate_votes
+
+# The daily list's order: most upvoted first, then the later day, then the arXiv id (stable).
+RANKED = ("-upvotes", "-day", "paper__arxiv_id")
+
+
+class DailyEntryQuerySet(models.QuerySet):
+    def latest_day(self) -> date | None:
+        """The latest day of the daily list, or None while it is empty."""
+        return self.aggregate(day=Max("day"))["day"]
+
+    def between(self, start: date, end: date):
+        """The entries listed from start to end (inclusive), one per paper: its latest in that time among
+        these entries (so filter first, by submitter say, then ask for the period)."""
+        listed = self.filter(day__range=(start, end))
+        if start == end:
+            return listed  # a paper has one entry a day (a constraint), and the page of a day is the hot path
+        later = self.order_by().filter(paper=OuterRef("paper"), day__gt=OuterRef("day"), day__lte=end)
+        return listed.exclude(Exists(later))
+
+    def with_votes(self):
+        """Each entry with its paper's `local_votes`, `imported_votes` and `upvotes`: the same numbers as
+        Paper.objects.with_votes() (catalog.models.annotate_votes), whichever entry shows them."""
+        return annotate_votes(self, "paper__")
+
+    def ranked(self, newest_day_first: bool = False):
+        """A period's entries ranked: most upvoted first, then the later day, then the arXiv id. The daily
+        page, the API and the feeds all order by this; `newest_day_first` keeps the days apart (the feed and
+        the API's publishedAt sort), each day ranked the same way."""
+        order = ("-day", *(field for field in RANKED if field != "-day")) if newest_day_first else RANKED
+        return self.with_votes().order_by(*order)
 
 
 class DailyEntry(models.Model):
@@ -24,6 +57,8 @@ class DailyEntry(models.Model):
     )
     imported_upvotes = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = DailyEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "daily entries"

@@ -4,7 +4,6 @@ from datetime import date
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from papertide.catalog.ids import InvalidArxivId, parse_arxiv_id
@@ -72,12 +71,6 @@ def set_vote(user, paper: Paper, up: bool) -> None:
             pass  # voted already
     else:
         Vote.objects.filter(user=user, paper=paper).delete()
-
-
-def upvotes(paper: Paper) -> tuple[int, int]:
-    """(votes cast here, upvotes imported from Hugging Face) of a paper."""
-    imported = paper.daily_entries.aggregate(most=Max("imported_upvotes"))["most"] or 0
-    return paper.votes.count(), imported
 
 
 def add_comment(user, paper: Paper, body: str, parent_id: int | None = None):

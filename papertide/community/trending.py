@@ -2,21 +2,24 @@
 
     score = (votes + code bonus) / (1 + age in days) ** gravity
 
-votes: upvotes cast here plus those imported from Hugging Face; code bonus: PAPERTIDE_TRENDING_CODE_BONUS
-when the paper links to code (GitHub, another code host or Hugging Face), else 0; age: days since the paper
-entered the daily list; gravity: PAPERTIDE_TRENDING_GRAVITY. Papers of the last PAPERTIDE_TRENDING_DAYS
-days take part. Every number is shown on the trending page, so each position can be checked by hand.
+votes: upvotes cast here plus those imported from Hugging Face (Paper.objects.with_votes(), the count
+every page shows); code bonus: PAPERTIDE_TRENDING_CODE_BONUS when the paper links to code (GitHub, another
+code host or Hugging Face), else 0; age: days since the paper entered the daily list (its latest entry in
+the window); gravity: PAPERTIDE_TRENDING_GRAVITY. Papers of the last PAPERTIDE_TRENDING_DAYS days take
+part. Every number is shown on the trending page, so each position can be checked by hand.
 """
 
+import time as clock
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from papertide.caches import ProcessCache
 from papertide.catalog.models import CodeLink
 
 from .models import DailyEntry, Vote
@@ -81,8 +84,10 @@ class Ranking(NamedTuple):
     ranked: list[Ranked]
 
 
-_cache: dict = {"key": None, "at": 0.0, "ranked": [], "generation": 0}
 CACHE_SECONDS = 10.0
+# One value, (what it was computed from, the ranking), kept CACHE_SECONDS by the wall clock: the decay
+# depends on it, and tests that travel in time move it. One key, so a new state replaces the old one.
+_ranking = ProcessCache("trending ranking", ttl=CACHE_SECONDS, clock=clock.time)
 
 
 def _state() -> tuple:
@@ -99,42 +104,42 @@ def _state() -> tuple:
 
 
 def _scores(now: datetime, since=None, until=None) -> list[Ranked]:
-    """Every paper listed from since to until (default: the trending window up to now), best first."""
+    """Every paper listed from since to until (default: the trending window up to now), best first. A
+    paper's votes are the same on each of its entries, so its best entry is its latest: the one kept."""
     since = since or (now - timedelta(days=settings.PAPERTIDE_TRENDING_DAYS)).date()
     has_code = CodeLink.objects.filter(paper=OuterRef("paper"), kind__in=CODE_KINDS)
     rows = (
-        DailyEntry.objects.filter(day__gte=since, day__lte=until or now.date())
-        .annotate(local_votes=Count("paper__votes"), has_code=Exists(has_code))
-        .values_list(
-            "id", "paper_id", "paper__arxiv_id", "day", "imported_upvotes", "local_votes", "has_code"
-        )
+        DailyEntry.objects.between(since, until or now.date())
+        .with_votes()
+        .annotate(has_code=Exists(has_code))
+        .values_list("id", "paper_id", "paper__arxiv_id", "day", "local_votes", "imported_votes", "has_code")
     )
     gravity = settings.PAPERTIDE_TRENDING_GRAVITY
-    best: dict[int, tuple] = {}
-    for entry_id, paper_id, arxiv_id, day, imported, local, coded in rows:
+    ranked = []
+    for entry_id, paper_id, arxiv_id, day, local, imported, coded in rows:
         age, code = age_days(day, now), code_bonus(coded)
-        value = score(local + imported, code, age, gravity)
-        row = Ranked(value, local + imported, arxiv_id, entry_id, paper_id, local, imported, code, age)
-        if paper_id not in best or value > best[paper_id].score:
-            best[paper_id] = row
-    return sorted(best.values(), key=lambda r: (-r.score, -r.votes, r.arxiv_id))
+        votes = local + imported
+        value = score(votes, code, age, gravity)
+        ranked.append(Ranked(value, votes, arxiv_id, entry_id, paper_id, local, imported, code, age))
+    return sorted(ranked, key=lambda r: (-r.score, -r.votes, r.arxiv_id))
 
 
-def ranking(now: datetime | None = None) -> Ranking:
+def ranking() -> Ranking:
     """The ranking, kept per process for CACHE_SECONDS while no vote, entry or code link changes: a new
     vote shows at once, the clock's decay within seconds."""
-    now = now or timezone.now()
-    key = (
+    now = timezone.now()
+    state = (
         _state(),
         settings.PAPERTIDE_TRENDING_DAYS,
         settings.PAPERTIDE_TRENDING_GRAVITY,
         settings.PAPERTIDE_TRENDING_CODE_BONUS,
         now.date(),
     )
-    fresh = _cache["key"] == key and 0 <= (now.timestamp() - _cache["at"]) < CACHE_SECONDS
-    if not fresh:
-        _cache.update(key=key, at=now.timestamp(), ranked=_scores(now), generation=_cache["generation"] + 1)
-    return Ranking(_cache["generation"], _cache["ranked"])
+    kept = _ranking.get("ranking", lambda: (state, _scores(now)))
+    if kept[0] != state:
+        kept = (state, _scores(now))
+        _ranking.set("ranking", kept)
+    return Ranking(_ranking.generation, kept[1])
 
 
 def trending_between(since, until, now: datetime, limit: int) -> list[Trend]:
@@ -150,13 +155,15 @@ def trends_of(top: list[Ranked]) -> list[Trend]:
     for row in top:
         entry = entries.get(row.entry_id)
         if entry is not None:
-            entry.local_votes = row.local_votes  # as the daily list's entries have it
+            # As DailyEntry.objects.with_votes() has them, for whatever shows the entry (the feeds).
+            entry.local_votes, entry.imported_votes = row.local_votes, row.imported_votes
+            entry.upvotes = row.votes
             trends.append(
                 Trend(entry, row.local_votes, row.imported_votes, row.code_bonus, row.age_days, gravity)
             )
     return trends
 
 
-def trending(now: datetime | None = None, limit: int = 50) -> list[Trend]:
+def trending(limit: int = 50) -> list[Trend]:
     """The top papers with their breakdowns."""
-    return trends_of(ranking(now).ranked[:limit])
+    return trends_of(ranking().ranked[:limit])

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from papertide.catalog.urls import ID
+from papertide.catalog.ids import URL_ID
 
 from . import feeds, views
 
@@ -14,8 +14,8 @@ urlpatterns = [
     path("daily/week/<slug>/", views.daily, {"kind": "week"}, name="daily-week"),
     path("daily/month/<slug>/", views.daily, {"kind": "month"}, name="daily-month"),
     path("daily/<slug>/", views.daily, {"kind": "day"}, name="daily-day"),
-    re_path(rf"^papers/{ID}/upvote/$", views.upvote, name="upvote"),
-    re_path(rf"^papers/{ID}/comments/$", views.comment, name="comment"),
+    re_path(rf"^papers/{URL_ID}/upvote/$", views.upvote, name="upvote"),
+    re_path(rf"^papers/{URL_ID}/comments/$", views.comment, name="comment"),
     path("comments/<int:pk>/edit/", views.edit_comment, name="comment-edit"),
     path("comments/<int:pk>/delete/", views.delete_comment, name="comment-delete"),
     path("comments/<int:pk>/report/", views.report_comment, name="comment-report"),

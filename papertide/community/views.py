@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Max
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -9,34 +8,28 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from papertide.catalog.views import get_paper
+from papertide.caches import ProcessCache
+from papertide.catalog.models import Paper
+from papertide.catalog.shortcuts import get_paper
 
 from . import periods, services
 from .models import DailyEntry, Vote
 from .trending import ranking, trends_of
 
 TRENDING_ROWS = 50
-
-
-def _ranked(period: periods.Period) -> list[DailyEntry]:
-    """The period's entries, one per paper, most upvoted first; three queries whatever the size."""
-    entries = list(
-        DailyEntry.objects.filter(day__range=(period.start, period.end))
-        .select_related("paper", "submitted_by")
-        .annotate(local_votes=Count("paper__votes"))
-    )
-    best: dict[int, DailyEntry] = {}
-    for entry in entries:
-        entry.upvotes = entry.local_votes + entry.imported_upvotes
-        kept = best.get(entry.paper_id)
-        if kept is None or entry.upvotes > kept.upvotes:
-            best[entry.paper_id] = entry
-    return sorted(best.values(), key=lambda e: (-e.upvotes, -e.day.toordinal(), e.paper.arxiv_id))
+DAILY_COLUMNS = (
+    "day",
+    "source",
+    "paper__arxiv_id",
+    "paper__title",
+    "paper__title_clean",
+    "submitted_by__username",
+)
 
 
 def daily(request, kind: str = "day", slug: str | None = None):
     if slug is None:
-        latest = DailyEntry.objects.aggregate(day=Max("day"))["day"]
+        latest = DailyEntry.objects.latest_day()
         if latest is None:
             return render(request, "community/daily.html", {"entries": [], "period": None})
         period = periods.day(latest)
@@ -46,7 +39,14 @@ def daily(request, kind: str = "day", slug: str | None = None):
             period.shifted(-1), period.shifted(1)  # the navigation must exist too (not past year 9999)
         except (ValueError, OverflowError) as exc:
             raise Http404(str(exc)) from None
-    entries = _ranked(period)
+    # One entry per paper, most upvoted first; one query whatever the size. Only the columns the page
+    # shows: on SQLite every column selected is also grouped by (for the votes), at a cost on each view.
+    entries = list(
+        DailyEntry.objects.between(period.start, period.end)
+        .ranked()
+        .select_related("paper", "submitted_by")
+        .only(*DAILY_COLUMNS)
+    )
     voted = set()
     if request.user.is_authenticated and entries:
         voted = set(
@@ -101,11 +101,16 @@ def upvote(request, arxiv_id):
         return redirect(login)
     paper = get_paper(arxiv_id)
     services.set_vote(request.user, paper, up=request.POST.get("vote", "1") != "0")
-    local, imported = services.upvotes(paper)
     if request.headers.get("Accept") == "application/json":
+        counted = Paper.objects.with_votes().get(pk=paper.pk)
         voted = Vote.objects.filter(user=request.user, paper=paper).exists()
         return JsonResponse(
-            {"upvotes": local + imported, "votes": local, "imported": imported, "voted": voted}
+            {
+                "upvotes": counted.upvotes,
+                "votes": counted.local_votes,
+                "imported": counted.imported_votes,
+                "voted": voted,
+            }
         )
     return redirect(back)
 
@@ -116,12 +121,12 @@ def trending_page(request):
     made per request."""
     current = ranking()
     top = current.ranked[:TRENDING_ROWS]
-    if _rendered["generation"] != current.generation:
+    generation, bodies = _rendered.peek("rows", (None, {}))
+    if generation != current.generation:
         bodies = {
             t.entry.pk: render_to_string("community/trending_row.html", {"trend": t}) for t in trends_of(top)
         }
-        _rendered.update(generation=current.generation, bodies=bodies)
-    bodies = _rendered["bodies"]
+        _rendered.set("rows", (current.generation, bodies))
     voted = set()
     if request.user.is_authenticated and top:
         voted = set(
@@ -133,7 +138,8 @@ def trending_page(request):
     return render(request, "community/trending.html", {"rows": rows, "voted": voted, "settings": settings})
 
 
-_rendered: dict = {"generation": None, "bodies": {}}
+# (ranking generation, row bodies by entry) under one key: a new ranking's rows replace the old ones.
+_rendered = ProcessCache("rendered trending rows")
 
 
 def _comment_or_404(pk):

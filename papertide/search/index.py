@@ -2,7 +2,24 @@
 
 from django.db import connection
 
+from papertide.catalog.services import Upserted
+
 from . import keyword
+from .models import PaperVector
+
+INDEXED_FIELDS = {"title", "abstract", "authors"}
+
+
+def keep_in_step(upserted: Upserted) -> list[str]:
+    """The upsert's hook (registered in apps.py): index new papers, re-index changed text, and drop the
+    vector of a paper whose title or abstract changed, so the worker embeds it again."""
+    index_papers(upserted.created, replace=False)
+    retext = [upserted.papers[i] for i, fields in upserted.changed.items() if INDEXED_FIELDS & fields]
+    index_papers(retext, replace=True)
+    stale = [p.pk for p in retext if {"title", "abstract"} & upserted.changed[p.arxiv_id]]
+    if stale:
+        PaperVector.objects.filter(paper_id__in=stale).delete()
+    return []  # the index and the vectors are derived: no paper counts as updated for them
 
 
 def index_papers(papers, replace: bool) -> None:
@@ -17,23 +34,3 @@ def index_papers(papers, replace: bool) -> None:
         cursor.executemany(
             f"INSERT INTO {keyword.TABLE}(rowid, title, abstract, authors) VALUES (%s, %s, %s, %s)", rows
         )
-
-
-def rebuild() -> int:
-    """Rebuild the whole keyword index from the catalog (the database is the source of truth)."""
-    from papertide.catalog.models import Paper
-
-    if connection.vendor != "sqlite":
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {keyword.TABLE}")
-    count = 0
-    batch = []
-    for paper in Paper.everything.only("id", "title", "abstract", "authors").iterator(chunk_size=2000):
-        batch.append(paper)
-        if len(batch) == 2000:
-            index_papers(batch, replace=False)
-            count += len(batch)
-            batch = []
-    index_papers(batch, replace=False)
-    return count + len(batch)

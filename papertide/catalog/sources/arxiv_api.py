@@ -11,8 +11,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 
 from ..ids import InvalidArxivId, parse_arxiv_id
-from ..records import PaperRecord, RejectedRecord
-from ..services import SourceError
+from ..records import PaperRecord, RejectedRecord, SourceError
 from .atom import ArxivAPIError, FeedInfo, parse_feed
 from .http import PoliteClient
 

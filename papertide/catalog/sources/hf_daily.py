@@ -11,12 +11,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-from papertide.community.models import DailyEntry
-
 from ..records import DailyListing, PaperRecord, RejectedRecord
 from .snapshot import open_text
 
-SOURCE = "huggingface"
+SOURCE = "huggingface"  # also the name the daily list gives entries imported from there
 
 
 def read_hf_daily(path: str | Path) -> Iterator[PaperRecord | RejectedRecord]:
@@ -85,7 +83,7 @@ def _from_scrape(arxiv_id: str, item: dict) -> PaperRecord:
         abstract=item.get("abstract") or None,
         authors=_names(item["authors"]),
         published=published,
-        daily_listing=DailyListing(published.date(), _upvotes(item["upvotes"]), DailyEntry.HUGGINGFACE),
+        daily_listing=DailyListing(published.date(), _upvotes(item["upvotes"]), SOURCE),
     )
 
 
@@ -100,5 +98,5 @@ def _from_api(index: str, entry: dict) -> PaperRecord:
         abstract=paper.get("summary") or None,
         authors=_names([a["name"] for a in paper["authors"] if not a.get("hidden")]),
         published=published,
-        daily_listing=DailyListing(submitted.date(), _upvotes(paper["upvotes"]), DailyEntry.HUGGINGFACE),
+        daily_listing=DailyListing(submitted.date(), _upvotes(paper["upvotes"]), SOURCE),
     )

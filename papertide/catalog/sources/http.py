@@ -18,7 +18,7 @@ from django.conf import settings
 
 from papertide import __version__
 
-from ..services import SourceError
+from ..records import SourceError
 
 log = logging.getLogger("papertide.http")
 USER_AGENT = f"papertide/{__version__} (self-hosted paper catalog; +https://github.com/papertide)"

@@ -14,8 +14,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 
 from ..ids import InvalidArxivId, parse_arxiv_id
-from ..records import PaperRecord, RejectedRecord
-from ..services import Checkpoint, SourceError
+from ..records import Checkpoint, PaperRecord, RejectedRecord, SourceError
 from .http import PoliteClient
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"

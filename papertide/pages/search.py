@@ -1,11 +1,12 @@
+"""The search page: search's hits, shown as papers."""
+
 from datetime import date
 
 from django.shortcuts import render
 
-from papertide.api.search import papers_by_id
-
-from . import engine
-from .embedding import coverage
+from papertide.catalog.models import Paper
+from papertide.search import engine
+from papertide.search.embedding import coverage
 
 
 def _day(text: str) -> date | None:
@@ -41,7 +42,7 @@ def search_page(request):
             context["error"] = str(exc)
             status = 400
         else:
-            papers = papers_by_id([h.paper_id for h in results.hits])
+            papers = Paper.objects.in_bulk([h.paper_id for h in results.hits])
             items = [(papers[h.paper_id], h) for h in results.hits if h.paper_id in papers]
             if sort == "date":
                 items.sort(key=lambda item: (item[0].listed_on or date.min, item[0].arxiv_id), reverse=True)

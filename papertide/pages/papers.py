@@ -1,14 +1,15 @@
+"""The paper list, a paper's page and its Markdown form."""
+
 from django.conf import settings
 from django.db.models import Prefetch
-from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import HttpResponse
+from django.shortcuts import render
 
-from papertide.community.models import Comment
+from papertide.catalog.counts import RememberedCountPaginator
+from papertide.catalog.models import Paper
+from papertide.catalog.shortcuts import get_paper
+from papertide.community.models import Comment, Vote
 from papertide.search import engine
-
-from .counts import RememberedCountPaginator
-from .ids import InvalidArxivId, parse_arxiv_id
-from .models import Paper
 
 
 def paper_list(request):
@@ -31,18 +32,8 @@ def paper_list(request):
     return render(request, "catalog/paper_list.html", {"page": page, "category": category})
 
 
-def get_paper(arxiv_id: str, queryset=None) -> Paper:
-    """The paper a URL names, or 404: also for ids the URL pattern lets through but arXiv never issued
-    (month 13, say)."""
-    try:
-        arxiv_id = parse_arxiv_id(arxiv_id).id
-    except InvalidArxivId as exc:
-        raise Http404(str(exc)) from None
-    return get_object_or_404(Paper if queryset is None else queryset, arxiv_id=arxiv_id)
-
-
 def paper_detail(request, arxiv_id):
-    paper = get_paper(arxiv_id, Paper.objects.prefetch_related("versions", "code_links"))
+    paper = get_paper(arxiv_id, Paper.objects.with_votes().prefetch_related("versions", "code_links"))
     nearest = engine.similar(paper.pk, limit=5)
     by_id = Paper.objects.only("arxiv_id", "title", "title_clean", "authors", "listed_on").in_bulk(
         [i for i, _ in nearest]
@@ -54,7 +45,13 @@ def paper_detail(request, arxiv_id):
         .select_related("user")
         .prefetch_related(Prefetch("replies", queryset=Comment.objects.visible().select_related("user")))
     )
-    context = {"paper": paper, "similar": similar, "comments": comments}
+    voted = request.user.is_authenticated and Vote.objects.filter(user=request.user, paper=paper).exists()
+    context = {
+        "paper": paper,
+        "similar": similar,
+        "comments": comments,
+        "voted": {paper.pk} if voted else set(),
+    }
     return render(request, "catalog/paper_detail.html", context)
 
 
