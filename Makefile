@@ -23,6 +23,7 @@ run: setup
 test: setup chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy papertide
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory test-postgres
 

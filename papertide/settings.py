@@ -135,7 +135,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": HOME / "papertide.sqlite3",
+            "NAME": str(HOME / "papertide.sqlite3"),
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so concurrent writers wait (busy timeout)
                 # instead of failing with "database is locked" when they upgrade a read lock.

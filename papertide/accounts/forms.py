@@ -13,7 +13,7 @@ log = logging.getLogger("papertide.accounts")
 class SignUpForm(UserCreationForm):
     email = forms.EmailField(help_text="We send a link to confirm it.")
 
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]
         model = User
         fields = ("username", "email")
 

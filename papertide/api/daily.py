@@ -55,7 +55,7 @@ def _entries(period: periods.Period, submitter: str | None, sort: str) -> list[D
     entries = DailyEntry.objects.all()
     if submitter:
         entries = entries.filter(submitted_by__username=submitter)
-    entries = list(
+    ranked = list(
         entries.between(period.start, period.end)
         .ranked(newest_day_first=True)
         .select_related("paper", "submitted_by")
@@ -69,8 +69,8 @@ def _entries(period: periods.Period, submitter: str | None, sort: str) -> list[D
             age = trending.age_days(entry.day, now)
             return -trending.score(entry.upvotes, trending.code_bonus(coded), age, gravity)
 
-        entries.sort(key=lambda e: (rank(e), e.paper.arxiv_id))
-    return entries
+        ranked.sort(key=lambda e: (rank(e), e.paper.arxiv_id))
+    return ranked
 
 
 def entry_json(entry: DailyEntry) -> dict:

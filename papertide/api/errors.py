@@ -14,7 +14,7 @@ def error(api: NinjaAPI, request, status: int, message: str):
     return api.create_response(request, {"error": message, "status": status}, status=status)
 
 
-def _validation_message(exc: ValidationError) -> str:
+def _validation_message(exc) -> str:  # ninja types the handler's argument as the class or an instance
     parts = []
     for item in exc.errors:
         where = ".".join(str(p) for p in item.get("loc", ())[1:]) or "request"

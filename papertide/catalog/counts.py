@@ -30,4 +30,4 @@ class RememberedCountPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return remembered(self.count_key, lambda: Paginator.count.func(self))
+        return remembered(self.count_key, lambda: Paginator.count.func(self))  # type: ignore[attr-defined]

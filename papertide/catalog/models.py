@@ -50,7 +50,11 @@ class PaperQuerySet(models.QuerySet):
         return self.filter(models.Q(primary_category=category) | listed)
 
 
-class RealPapers(models.Manager.from_queryset(PaperQuerySet)):
+# Named at module level so that the type checker's Django plugin can follow the generated manager class.
+PaperManager = models.Manager.from_queryset(PaperQuerySet)
+
+
+class RealPapers(PaperManager):
     """Papers from a source: synthetic load-test copies (bench/scale.py) are never listed, shown or found."""
 
     def get_queryset(self):
@@ -95,6 +99,10 @@ class Paper(models.Model):
 
     objects = RealPapers()
     everything = PaperQuerySet.as_manager()  # synthetic copies too: the upsert path and index rebuilds
+    # Annotated by PaperQuerySet.with_votes() (annotate_votes); declared for type checks.
+    local_votes: int
+    imported_votes: int
+    upvotes: int
 
     class Meta:
         indexes = [models.Index(fields=["-listed_on", "-arxiv_id"], name="paper_newest")]

@@ -19,11 +19,9 @@ def write_daily_listings(upserted: Upserted) -> set[str]:
         for e in DailyEntry.objects.filter(paper_id__in=[papers[r.arxiv_id].pk for r in listed])
     }
     for record in listed:
-        day, upvotes, source = (
-            record.daily_listing.day,
-            record.daily_listing.upvotes,
-            record.daily_listing.source,
-        )
+        listing = record.daily_listing
+        assert listing is not None  # (listed holds only records with one)
+        day, upvotes, source = listing.day, listing.upvotes, listing.source
         paper = papers[record.arxiv_id]
         entry = existing.get((paper.pk, day))
         if entry is None:

@@ -59,6 +59,10 @@ class DailyEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = DailyEntryQuerySet.as_manager()
+    # Annotated by DailyEntryQuerySet.with_votes() (catalog.models.annotate_votes); declared for type checks.
+    local_votes: int
+    imported_votes: int
+    upvotes: int
 
     class Meta:
         verbose_name_plural = "daily entries"

@@ -50,7 +50,7 @@ def latest_due(subscription: Subscription, now: datetime, last_end: date | None 
         return None
     day = send_day(subscription, now)
     due_at = datetime.combine(day, time(subscription.hour), tzinfo=subscription.zone)
-    if due_at < subscription.confirmed_at:
+    if subscription.confirmed_at is None or due_at < subscription.confirmed_at:
         return None  # nothing for before they subscribed
     start, end = normal_start(subscription, day), day - timedelta(days=1)
     if last_end is not None:

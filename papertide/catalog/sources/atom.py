@@ -94,7 +94,7 @@ def entry_to_record(entry: ET.Element) -> PaperRecord | RejectedRecord:
         authors=[
             n.text.strip() for n in entry.findall(f"{ATOM}author/{ATOM}name") if n.text and n.text.strip()
         ],
-        categories=categories or None,
+        categories=[c for c in categories if c] or None,
         comments=_child_text(entry, f"{ARXIV}comment"),
         journal_ref=_child_text(entry, f"{ARXIV}journal_ref"),
         doi=_child_text(entry, f"{ARXIV}doi"),

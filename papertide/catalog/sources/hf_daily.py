@@ -7,7 +7,7 @@ and the submission time `publishedAt`), and the PaperExplorer scrape (an object 
 
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,6 +33,7 @@ def read_hf_daily(path: str | Path) -> Iterator[PaperRecord | RejectedRecord]:
         except (OSError, zlib.error) as exc:
             yield RejectedRecord(f"{Path(path).name}: unreadable compressed data ({exc})")
             return
+    parse: Callable[[str, dict], PaperRecord]
     if isinstance(data, dict):
         entries = ((key, value) for key, value in data.items())
         parse = _from_scrape

@@ -10,7 +10,9 @@ import logging
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
@@ -38,7 +40,7 @@ class PoliteClient:
     backoff: float = field(default_factory=lambda: settings.PAPERTIDE_HTTP_BACKOFF)
     timeout: float = field(default_factory=lambda: settings.PAPERTIDE_HTTP_TIMEOUT)
     retry_after_max: float = field(default_factory=lambda: settings.PAPERTIDE_RETRY_AFTER_MAX)
-    sleep: object = time.sleep
+    sleep: Callable[[float], None] = time.sleep
     _last: float = field(default=0.0, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
 
@@ -102,4 +104,4 @@ class PoliteClient:
 
 
 def _host(url: str) -> str:
-    return urllib.request.urlparse(url).netloc or url
+    return urllib.parse.urlparse(url).netloc or url

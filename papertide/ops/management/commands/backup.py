@@ -103,8 +103,8 @@ def pg_dump_invocation(connection, dest: Path, pg_dump: str = "pg_dump") -> tupl
     for key, value in params.items():
         if key not in env_var or value is None or value == "":
             continue  # psycopg's and Django's own arguments (cursor_factory, context, ...)
-        if env_var[key]:
-            env[env_var[key]] = str(value)
+        if variable := env_var[key]:
+            env[variable] = str(value)
         elif key in SECRET_PARAMETERS:
             raise CommandError(
                 f"the database setting {key!r} can reach pg_dump only on its command line: "

@@ -37,7 +37,7 @@ class Command(BaseCommand):
                 "papertide restore is for SQLite; restore a PostgreSQL dump with pg_restore: "
                 "pg_restore --clean --if-exists --dbname DATABASE_URL DUMP (see docs/operations.md)"
             )
-        if connection.vendor != "sqlite" or connection.is_in_memory_db():
+        if connection.vendor != "sqlite" or connection.is_in_memory_db():  # type: ignore[attr-defined]
             raise CommandError("papertide restore needs the SQLite database file of PAPERTIDE_HOME")
         live = Path(connection.settings_dict["NAME"])
         src = src.expanduser().resolve()
