@@ -33,11 +33,6 @@ def _fresh_vector_cache():
     from papertide import caches
 
     caches.reset_all()
-    from papertide.search import engine
-
-    engine._vectors = engine.CatalogVectors()
-    engine._frequencies = engine.TermFrequencies()
-    engine._embedded_models.clear()
     from papertide.catalog import counts
 
     counts.forget()
