@@ -85,6 +85,23 @@ def test_search_works_while_embedding_runs():
     assert set(PaperVector.objects.values_list("paper_id", flat=True)) == newest
 
 
+def test_a_title_finds_its_paper_first_whether_it_is_embedded_or_not(papers):
+    # The catalog as the worker leaves it a third of the way through: the newest 100 of 300 embedded.
+    embedded = set(Paper.objects.newest().values_list("pk", flat=True)[:100])
+    PaperVector.objects.exclude(paper_id__in=embedded).delete()
+    # The papers whose title finds them first by its words alone (near-duplicate titles may not).
+    found_by_words = [
+        p for p in papers if engine.search(p.title, limit=1, mode="keyword").hits[0].paper_id == p.pk
+    ]
+    with_vector = [p for p in found_by_words if p.pk in embedded][:8]
+    without = [p for p in found_by_words if p.pk not in embedded][:8]
+    assert len(with_vector) == len(without) == 8
+    for paper in with_vector + without:
+        results = engine.search(paper.title, limit=10)
+        assert results.mode == "hybrid"
+        assert results.hits[0].paper_id == paper.pk, (paper.title, paper.pk in embedded)
+
+
 def test_changing_the_model_makes_vectors_pending(papers, settings):
     assert pending().count() == 0
     settings.PAPERTIDE_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2-renamed-for-test"
