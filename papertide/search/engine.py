@@ -69,15 +69,15 @@ def search(
     params = params or FusionParams()
     depth = max(params.candidates, limit)
     vectors = backend.vectors() if mode != "keyword" else None
-    use_vectors = vectors is not None and bool(vectors)
+    if vectors is not None and not vectors:
+        vectors = None  # nothing embedded yet: every mode falls back to the words
     words = keyword.query_words(text)
 
-    # Semantic mode with nothing embedded yet falls back to the words, like the other modes.
-    if mode == "semantic" and use_vectors:
+    if mode == "semantic" and vectors is not None:
         keyword_side = backends.KeywordSide([])
     else:
         keyword_side = backend.keyword_side(text, depth, filters, params)
-    if not use_vectors:
+    if vectors is None:
         keyword_hits = keyword_side.ranked
         scaled = scale(dict(keyword_hits))
         hits = [Hit(i, scaled[i], keyword=scaled[i]) for i, _ in keyword_hits[:limit]]

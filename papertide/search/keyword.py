@@ -75,7 +75,8 @@ def match_expression(text: str, frequencies: Callable[[list[str]], dict[str, int
     if words and frequencies:
         terms = stems(words)
         counts = frequencies(sorted(set(terms)))
-        spent, kept = 0, set()
+        spent = 0
+        kept: set[str] = set()
         for count, word in sorted(
             (counts.get(term, 0), word) for term, word in zip(terms, words, strict=True)
         ):

@@ -47,7 +47,8 @@ def ts_query(text: str, using: str = DEFAULT_DB_ALIAS) -> str:
     budget, OR'ed. When even the rarest one is over the budget on its own, papers must have the two
     rarest: ranking every paper with one common word cost 150 ms at a million papers."""
     found = sorted(set(lexemes(text, using)), key=lambda item: item[1])
-    spent, kept = 0, []
+    spent = 0
+    kept: list[str] = []
     for lexeme, docs in found:
         if kept and spent + docs > POSTINGS_BUDGET:
             break
@@ -81,6 +82,12 @@ def refresh_when_due() -> int | None:
     """For the worker: count again at start, then every REFRESH_SECONDS, where the backend keeps word counts
     of its own (PostgreSQL); the number of lexemes stored, None when nothing was counted."""
     backend = backends.current()
-    due = []
-    _refreshed.get(backend.alias, lambda: due.append(True) or True)
+    due = False
+
+    def mark_due() -> bool:
+        nonlocal due
+        due = True
+        return True
+
+    _refreshed.get(backend.alias, mark_due)
     return backend.refresh_term_counts() if due else None

@@ -27,9 +27,8 @@ Ranked = list[tuple[int, float]]  # (paper id, score), best first
 
 
 class Vectors(Protocol):
-    """The configured model's vectors of one database, searched by cosine (vectors are normalised)."""
-
-    def __bool__(self) -> bool: ...  # whether any paper has a vector (without counting them)
+    """The configured model's vectors of one database, searched by cosine (vectors are normalised).
+    True when any paper has a vector (PostgresVectors says so without counting them)."""
 
     def __len__(self) -> int: ...
 

@@ -131,6 +131,7 @@ class PostgresBackend(Backend):
         rank = "SELECT m.id, ts_rank(m.search_vector, to_tsquery('simple', %s)) AS score FROM ({}) m "
         rank += "ORDER BY score DESC LIMIT %s"
         matches = "catalog_paper.search_vector @@ to_tsquery('simple', %s)"
+        args: list[object]
         if ids is not None:
             inner = f"SELECT id, search_vector FROM catalog_paper WHERE id = ANY(%s) AND {matches}"
             args = [list(ids), query]

@@ -7,6 +7,7 @@ embedded while the worker is still embedding the rest.
 
 import threading
 import time
+from datetime import datetime
 
 import numpy as np
 from django.db.models import Q
@@ -38,7 +39,7 @@ class CatalogVectors:
         self.lock = threading.Lock()
         self.matrix = VectorMatrix(dims=DIMENSIONS)
         self.model = ""
-        self.seen = None  # (updated_at, paper_id) of the newest vector loaded, in that order
+        self.seen: tuple[datetime, int] | None = None  # (updated_at, paper_id) of the newest vector loaded
         self.checked = 0.0
 
     def _load(self, rows) -> None:
