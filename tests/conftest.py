@@ -35,11 +35,6 @@ def _fresh_vector_cache():
     from papertide import caches
 
     caches.reset_all()
-    from papertide.search import engine
-
-    engine._vectors = engine.CatalogVectors()
-    engine._frequencies = engine.TermFrequencies()
-    engine._embedded_models.clear()
     from django.core.cache import cache
 
     cache.clear()  # rendered fragments (the trending list) outlive a test's rolled-back rows

@@ -52,7 +52,18 @@ def home(tmp_path_factory):
     return tmp_path_factory.mktemp("home")  # one embedding cache for the module's two runs
 
 
-def test_eval_reports_every_system_on_real_data(scifact_subset, settings, home):
+@pytest.fixture
+def own_database(django_db_blocker):
+    """The evaluation searches a temporary SQLite database of its own, never the test database."""
+    from django.db import connections
+
+    aliases = set(connections)
+    with django_db_blocker.unblock():
+        yield
+    assert set(connections) == aliases  # its database is gone with it
+
+
+def test_eval_reports_every_system_on_real_data(scifact_subset, settings, home, own_database):
     settings.HOME = home
     out = io.StringIO()
     call_command("eval", "beir", str(scifact_subset), "--json", stdout=out, stderr=io.StringIO())
@@ -66,7 +77,7 @@ def test_eval_reports_every_system_on_real_data(scifact_subset, settings, home):
         assert figures["Recall@100"] > 0.85
 
 
-def test_eval_prints_published_baselines_beside_its_own(scifact_subset, settings, home):
+def test_eval_prints_published_baselines_beside_its_own(scifact_subset, settings, home, own_database):
     settings.HOME = home
     out = io.StringIO()
     call_command(

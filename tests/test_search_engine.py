@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from papertide.catalog.models import Paper
-from papertide.search import engine
+from papertide.search import backends, engine
 from papertide.search.embedding import coverage, embed_pending, pending
 from papertide.search.models import PaperVector
 from tests.search_data import import_sample, listing_rows
@@ -85,6 +85,23 @@ def test_search_works_while_embedding_runs():
     assert set(PaperVector.objects.values_list("paper_id", flat=True)) == newest
 
 
+def test_a_title_finds_its_paper_first_whether_it_is_embedded_or_not(papers):
+    # The catalog as the worker leaves it a third of the way through: the newest 100 of 300 embedded.
+    embedded = set(Paper.objects.newest().values_list("pk", flat=True)[:100])
+    PaperVector.objects.exclude(paper_id__in=embedded).delete()
+    # The papers whose title finds them first by its words alone (near-duplicate titles may not).
+    found_by_words = [
+        p for p in papers if engine.search(p.title, limit=1, mode="keyword").hits[0].paper_id == p.pk
+    ]
+    with_vector = [p for p in found_by_words if p.pk in embedded][:8]
+    without = [p for p in found_by_words if p.pk not in embedded][:8]
+    assert len(with_vector) == len(without) == 8
+    for paper in with_vector + without:
+        results = engine.search(paper.title, limit=10)
+        assert results.mode == "hybrid"
+        assert results.hits[0].paper_id == paper.pk, (paper.title, paper.pk in embedded)
+
+
 def test_changing_the_model_makes_vectors_pending(papers, settings):
     assert pending().count() == 0
     settings.PAPERTIDE_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2-renamed-for-test"
@@ -100,10 +117,12 @@ def test_similar_papers_are_near_in_meaning(papers):
 
 
 def test_new_vectors_reach_a_running_process(papers, monkeypatch):
-    monkeypatch.setattr(engine, "REFRESH_SECONDS", 0.0)
+    from papertide.search.backends import sqlite
+
+    monkeypatch.setattr(sqlite, "REFRESH_SECONDS", 0.0)
     first = len(engine.catalog_vectors())
     PaperVector.objects.filter(paper_id=papers[0].pk).delete()
-    engine._vectors = engine.CatalogVectors()
+    backends.current().forget()  # a process started now
     assert len(engine.catalog_vectors()) == first - 1
     embed_pending()
     assert len(engine.catalog_vectors()) == first
@@ -116,22 +135,25 @@ def test_vectors_stored_in_one_instant_are_read_once(papers, monkeypatch):
 
     if connection.vendor != "sqlite":
         pytest.skip("vectors are held in memory in SQLite mode (PostgreSQL searches them in the database)")
-    monkeypatch.setattr(engine, "REFRESH_SECONDS", 0.0)
+    from papertide.search.backends import sqlite
+
+    monkeypatch.setattr(sqlite, "REFRESH_SECONDS", 0.0)
+    backend = backends.current()
     PaperVector.objects.update(updated_at=timezone.now())  # as one bulk insert leaves them
-    engine._vectors = engine.CatalogVectors()
+    backend.forget()
     assert len(engine.catalog_vectors()) == len(papers)
     with CaptureQueriesContext(connection) as top_up:
         engine.catalog_vectors()
     assert len(top_up.captured_queries) == 1
-    assert engine._vectors.matrix is engine.catalog_vectors()  # nothing re-read, nothing re-added
+    assert backend.memory().matrix is engine.catalog_vectors()  # nothing re-read, nothing re-added
     same_instant = PaperVector.objects.order_by("paper_id").last()
     PaperVector.objects.filter(paper_id=same_instant.paper_id).delete()
-    engine._vectors = engine.CatalogVectors()
+    backend.forget()
     assert len(engine.catalog_vectors()) == len(papers) - 1
     PaperVector.objects.create(
         paper_id=same_instant.paper_id, model=same_instant.model, vector=same_instant.vector
     )
-    PaperVector.objects.filter(paper_id=same_instant.paper_id).update(updated_at=engine._vectors.seen[0])
+    PaperVector.objects.filter(paper_id=same_instant.paper_id).update(updated_at=backend.memory().seen[0])
     assert len(engine.catalog_vectors()) == len(papers)  # a row of the same instant, stored later: found
 
 

@@ -6,7 +6,7 @@ from django.db import connection
 from papertide.catalog.models import Paper
 from papertide.catalog.services import ingest
 from papertide.catalog.sources.snapshot import from_listing
-from papertide.search import engine, keyword
+from papertide.search import backends, engine, keyword
 from tests.search_data import listing_rows
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,7 @@ def test_common_words_are_left_out_when_they_would_cost_too_much(monkeypatch):
         pytest.skip("the postings budget applies to the FTS5 index (SQLite mode)")
     rows = [dict(r) for r in listing_rows()[:300]]
     ingest([from_listing(r) for r in rows], "test")
-    frequencies = engine.TermFrequencies()
+    frequencies = backends.current().term_frequencies
     counts = frequencies(keyword.stems(["learning", "segmentation", "quokka"]))
     assert counts["learn"] > counts["segment"] > 0 and counts["quokka"] == 0
     monkeypatch.setattr(keyword, "POSTINGS_BUDGET", counts["segment"] + 1)

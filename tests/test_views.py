@@ -362,9 +362,9 @@ def test_list_page_stays_within_its_budget(client, settings, django_assert_max_n
 
 
 def test_paper_page_query_count_does_not_grow_with_versions_and_links(client, monkeypatch):
-    from papertide.search import engine
+    from papertide.search.backends import sqlite
 
-    monkeypatch.setattr(engine, "REFRESH_SECONDS", 0.0)  # the vector top-up query on every request
+    monkeypatch.setattr(sqlite, "REFRESH_SECONDS", 0.0)  # the vector top-up query on every request
     ingest(read_snapshot(data_path(KAGGLE_HEAD)), "snapshot")
     import_listings([listing_row("2503.11892")])
     simple = count_queries(client, "/papers/0704.0003/")

@@ -1,26 +1,31 @@
 """Relevance evaluation on a BEIR-format folder: corpus.jsonl, queries.jsonl, qrels/<split>.tsv.
 
-The same code paths as the service: the FTS5 index and bm25 query of keyword.py, the encoder of
-encoder.py, exact vector search and the hybrid fusion. The corpus goes into a temporary SQLite database;
-its embeddings are cached under PAPERTIDE_HOME/cache, keyed by corpus, model and precision.
+The production path: the corpus goes into a temporary SQLite database, migrated like the site's, and
+every query is answered by engine.search() through the SQLite backend, as the site answers it (the FTS5
+index and its postings budget, the in-memory vectors, the fusion). The corpus embeddings are cached
+under PAPERTIDE_HOME/cache, keyed by corpus, model and precision; queries are encoded in one batch.
 """
 
 import csv
 import hashlib
 import json
 import math
-import sqlite3
+import tempfile
+import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-from . import keyword
+from . import backends, engine
 from .encoder import document_text, get_encoder, model_name
-from .fusion import FusionParams, hybrid_rank, rrf
-from .vectors import VectorMatrix
+from .fusion import FusionParams, rrf
+from .models import PaperVector
 
 
 class BeirError(ValueError):
@@ -112,30 +117,71 @@ class Scores:
         }
 
 
-# --- the systems -----------------------------------------------------------------------------------
+# --- the corpus database and the systems -----------------------------------------------------------
+
+
+class CorpusDatabase:
+    """A temporary SQLite database holding a BEIR corpus as papers (id = row number + 1), migrated like
+    the site's, indexed by the SQLite backend's own index code, with the corpus vectors stored as the
+    worker stores them; searched through the SQLite backend like the site's database."""
+
+    def __init__(self, data: Dataset, vectors: np.ndarray):
+        from papertide.catalog.models import Paper
+
+        self.folder = tempfile.TemporaryDirectory(prefix="papertide-beir-")
+        self.alias = f"beir-{uuid.uuid4().hex[:12]}"
+        # Django reads DATABASES once; a database of the run's own is added to its connection settings
+        # (with the defaults Django fills in) and removed again by close().
+        path = Path(self.folder.name) / "beir.sqlite3"
+        sqlite = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}
+        connections.settings[self.alias] = connections.configure_settings({DEFAULT_DB_ALIAS: sqlite})[
+            DEFAULT_DB_ALIAS
+        ]
+        try:
+            call_command("migrate", database=self.alias, verbosity=0, interactive=False)
+            self.backend = backends.for_alias(self.alias)
+            papers = [
+                Paper(id=n + 1, arxiv_id=str(n + 1), title=title, abstract=text)
+                for n, (title, text) in enumerate(zip(data.titles, data.texts, strict=True))
+            ]
+            name = model_name()
+            with transaction.atomic(using=self.alias):
+                Paper.everything.using(self.alias).bulk_create(papers, batch_size=500)
+                self.backend.index_papers(papers, replace=False)
+                stored = zip(papers, vectors, strict=True)
+                PaperVector.objects.using(self.alias).bulk_create(
+                    (PaperVector(paper_id=p.pk, model=name, vector=v) for p, v in stored), batch_size=500
+                )
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.alias not in connections.settings:
+            return
+        backend = getattr(self, "backend", None)
+        if backend is not None:
+            backend.forget()
+        connections[self.alias].close()
+        del connections[self.alias]
+        del connections.settings[self.alias]
+        self.folder.cleanup()
 
 
 class Evaluation:
-    def __init__(
-        self,
-        data: Dataset,
-        fast: bool = True,
-        progress: Callable[[int], None] | None = None,
-        prune: bool = True,
-    ):
+    """The systems of the command, each run through engine.search() on the corpus database: bm25 is its
+    keyword mode, dense its semantic mode, hybrid the site's default; rrf fuses the first two."""
+
+    def __init__(self, data: Dataset, fast: bool = True, progress: Callable[[int], None] | None = None):
         self.data = data
-        self.db = sqlite3.connect(":memory:")
-        self.db.execute(keyword.CREATE_SQL)
-        self.db.execute(keyword.CREATE_VOCABULARY_SQL)
-        self.db.executemany(
-            f"INSERT INTO {keyword.TABLE}(rowid, title, abstract, authors) VALUES (?, ?, ?, '')",
-            ((i, t, x) for i, (t, x) in enumerate(zip(data.titles, data.texts, strict=True))),
-        )
-        self.prune = prune  # keyword queries within the postings budget, as in the service
-        self.vectors = VectorMatrix(np.arange(len(data.doc_ids)), self._corpus_vectors(fast, progress))
+        corpus_vectors = self._corpus_vectors(fast, progress)
         self.query_encoder = get_encoder("fp32" if not fast else "queries")
         self.query_ids = list(data.queries)
+        # Encoded in one batch, not one search at a time: the figures recorded were made so.
         self.query_vectors = self.query_encoder.encode([data.queries[q] for q in self.query_ids])
+        self.database = CorpusDatabase(data, corpus_vectors)
+        # The temporary database goes when the evaluation does, or at close().
+        self.close = weakref.finalize(self, self.database.close)
 
     def _corpus_vectors(self, fast: bool, progress) -> np.ndarray:
         texts = [document_text(t, x) for t, x in zip(self.data.titles, self.data.texts, strict=True)]
@@ -158,33 +204,38 @@ class Evaluation:
         np.save(cache, matrix)
         return matrix
 
-    def _keyword(self, text: str, limit: int = 100) -> list[tuple[int, float]]:
-        return keyword.search(self.db.cursor(), text, limit, prune=self.prune)
+    def _search(self, n: int, mode: str, params: FusionParams) -> list[int]:
+        """Paper ids of the site's search in this mode for the nth query, best first, 100 deep."""
+        vector = self.query_vectors[n]
+        try:
+            results = engine.search(
+                self.data.queries[self.query_ids[n]],
+                limit=100,
+                mode=mode,
+                params=params,
+                backend=self.database.backend,
+                embed=lambda _text: vector,
+            )
+        except engine.SearchError:  # a query the site refuses (no words, too long) finds nothing
+            return []
+        return [hit.paper_id for hit in results.hits]
 
     def rankings(self, system: str, params: FusionParams | None = None) -> dict[str, list[str]]:
         params = params or FusionParams()
-        ids = self.data.doc_ids
         out = {}
         for n, qid in enumerate(self.query_ids):
-            text, vector = self.data.queries[qid], self.query_vectors[n]
             if system == "bm25":
-                ranked = self._keyword(text)
+                ranked = self._search(n, "keyword", params)
             elif system == "dense":
-                ranked = self.vectors.top(vector, 100)
+                ranked = self._search(n, "semantic", params)
             elif system == "rrf":
-                ranked = rrf(
-                    [i for i, _ in self._keyword(text)], [i for i, _ in self.vectors.top(vector, 100)]
-                )
+                keyword, dense = self._search(n, "keyword", params), self._search(n, "semantic", params)
+                ranked = [i for i, _ in rrf(keyword, dense)]
             elif system == "hybrid":
-                ranked, _, _ = hybrid_rank(
-                    self._keyword(text, params.keyword_depth),
-                    self.vectors.top(vector, params.candidates),
-                    lambda ids, vector=vector: self.vectors.scores_for(vector, ids),
-                    params,
-                )
+                ranked = self._search(n, "hybrid", params)
             else:
                 raise ValueError(system)
-            out[qid] = [ids[i] for i, _ in ranked[:100]]
+            out[qid] = [self.data.doc_ids[i - 1] for i in ranked[:100]]
         return out
 
     def evaluate(self, system: str, params: FusionParams | None = None) -> dict[str, float]:

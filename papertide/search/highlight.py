@@ -24,7 +24,8 @@ def highlight(text: str, query: str) -> SafeString:
     stems = {stem(w) for w in query_words(query)}
     if not stems:
         return mark_safe(escape(text))
-    out, last = [], 0
+    out: list[str] = []
+    last = 0
     for match in TOKEN.finditer(text):
         if stem(match.group().lower()) in stems:
             out.append(escape(text[last : match.start()]))

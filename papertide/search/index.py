@@ -1,10 +1,8 @@
 """The keyword index, kept in step with the catalog: written in the same transaction as the upsert."""
 
-from django.db import connection
-
 from papertide.catalog.services import Upserted
 
-from . import keyword
+from . import backends
 from .models import PaperVector
 
 INDEXED_FIELDS = {"title", "abstract", "authors"}
@@ -23,14 +21,9 @@ def keep_in_step(upserted: Upserted) -> list[str]:
 
 
 def index_papers(papers, replace: bool) -> None:
-    """(Re)index papers' title, abstract and authors. ``replace``: some may be indexed already."""
-    if connection.vendor != "sqlite" or not papers:
-        return
-    rows = [(p.pk, p.title, p.abstract, " ".join(p.authors or [])) for p in papers]
-    with connection.cursor() as cursor:
-        if replace:
-            marks = ",".join(["%s"] * len(rows))
-            cursor.execute(f"DELETE FROM {keyword.TABLE} WHERE rowid IN ({marks})", [r[0] for r in rows])
-        cursor.executemany(
-            f"INSERT INTO {keyword.TABLE}(rowid, title, abstract, authors) VALUES (%s, %s, %s, %s)", rows
-        )
+    """(Re)index papers' title, abstract and authors. ``replace``: some may be indexed already.
+
+    The backend decides how: SQLite writes its FTS5 table; PostgreSQL's generated tsvector column
+    follows the paper row by itself."""
+    if papers:
+        backends.current().index_papers(papers, replace)

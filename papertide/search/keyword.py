@@ -1,4 +1,6 @@
-"""Keyword search with SQLite FTS5 and bm25, shared by the catalog index and the BEIR evaluation.
+"""Keyword queries: a query's words (for both backends), and SQLite FTS5's match expression for them,
+which the SQLite backend ranks with bm25 (backends/sqlite.py). The index itself is created by migration
+search.0001 and written by the backend with each paper.
 
 The index holds each paper's title, abstract and authors under its rowid (= the paper's id), tokenised
 with the Porter stemmer over unicode61 (case and diacritics folded). A query is reduced to its words,
@@ -14,12 +16,6 @@ from collections.abc import Callable
 TABLE = "search_fts"
 VOCABULARY = "search_fts_vocab"
 TOKENIZE = "porter unicode61 remove_diacritics 2"
-CREATE_SQL = (
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {TABLE} USING fts5("
-    f"title, abstract, authors, tokenize = '{TOKENIZE}')"
-)
-# Document frequency of every indexed term (a view FTS5 keeps itself).
-CREATE_VOCABULARY_SQL = f"CREATE VIRTUAL TABLE IF NOT EXISTS {VOCABULARY} USING fts5vocab({TABLE}, 'row')"
 # Matching costs in proportion to the documents each query word occurs in (its postings). Words are kept
 # rarest first until their postings add up to this budget; the rarest word always stays. A query of
 # common words ("vision language models") scored 63,562 of 74,728 papers in 90 ms; within the budget it
@@ -79,7 +75,8 @@ def match_expression(text: str, frequencies: Callable[[list[str]], dict[str, int
     if words and frequencies:
         terms = stems(words)
         counts = frequencies(sorted(set(terms)))
-        spent, kept = 0, set()
+        spent = 0
+        kept: set[str] = set()
         for count, word in sorted(
             (counts.get(term, 0), word) for term, word in zip(terms, words, strict=True)
         ):
@@ -89,29 +86,3 @@ def match_expression(text: str, frequencies: Callable[[list[str]], dict[str, int
             kept.add(word)
         words = [w for w in words if w in kept]
     return " OR ".join(f'"{word}"' for word in words)
-
-
-def frequencies_from(cursor, table: str = VOCABULARY) -> Callable[[list[str]], dict[str, int]]:
-    def lookup(terms: list[str]) -> dict[str, int]:
-        marks = ",".join("?" * len(terms))
-        cursor.execute(f"SELECT term, doc FROM {table} WHERE term IN ({marks})", terms)
-        return dict(cursor.fetchall())
-
-    return lookup
-
-
-def bm25_sql(where: str = "") -> str:
-    # bm25() is lower for better matches; negated so that larger is better everywhere else.
-    return (
-        f"SELECT rowid, -bm25({TABLE}, {TITLE_WEIGHT}, {ABSTRACT_WEIGHT}, {AUTHORS_WEIGHT}) AS score "
-        f"FROM {TABLE} WHERE {TABLE} MATCH ? {where} ORDER BY score DESC LIMIT ?"
-    )
-
-
-def search(cursor, text: str, limit: int, prune: bool = True) -> list[tuple[int, float]]:
-    """(rowid, score) of the best keyword matches, best first."""
-    expression = match_expression(text, frequencies_from(cursor) if prune else None)
-    if not expression:
-        return []
-    cursor.execute(bm25_sql(), [expression, limit])
-    return [(row[0], row[1]) for row in cursor.fetchall()]

@@ -5,13 +5,13 @@ every paper that matches. At a million papers a query of common words matched mo
 seconds.
 
 The budget picks which papers the keyword side proposes; it does not decide the keyword score of the
-semantic side's candidates, which are ranked by id (engine._pg_rank), a hundred or so a query."""
+semantic side's candidates, which are ranked by id (backends/postgres.py), a hundred or so a query."""
 
-import time
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-from django.db import connection, transaction
+from papertide.caches import ProcessCache
 
-from . import keyword
+from . import backends, keyword
 
 # Lexemes in fewer papers than this are not stored: they count as rare, and are always kept.
 STORED_FROM = 100
@@ -28,12 +28,12 @@ FILTERED_MATCHES = 5 * RANK_CAP
 REFRESH_SECONDS = 6 * 3600
 
 
-def lexemes(text: str) -> list[tuple[str, int]]:
+def lexemes(text: str, using: str = DEFAULT_DB_ALIAS) -> list[tuple[str, int]]:
     """The query's lexemes (English stemming, stop words out) with the number of papers each occurs in."""
     words = keyword.query_words(text)
     if not words:
         return []
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(
             "SELECT t.lexeme, coalesce(s.docs, 0) FROM unnest(to_tsvector('english', %s)) t "
             "LEFT JOIN search_termstat s ON s.term = t.lexeme",
@@ -42,12 +42,13 @@ def lexemes(text: str) -> list[tuple[str, int]]:
         return [(lexeme, docs) for lexeme, docs in cursor.fetchall()]
 
 
-def ts_query(text: str) -> str:
+def ts_query(text: str, using: str = DEFAULT_DB_ALIAS) -> str:
     """A to_tsquery('simple', ...) expression, "" when nothing is left: the lexemes kept within the
     budget, OR'ed. When even the rarest one is over the budget on its own, papers must have the two
     rarest: ranking every paper with one common word cost 150 ms at a million papers."""
-    found = sorted(set(lexemes(text)), key=lambda item: item[1])
-    spent, kept = 0, []
+    found = sorted(set(lexemes(text, using)), key=lambda item: item[1])
+    spent = 0
+    kept: list[str] = []
     for lexeme, docs in found:
         if kept and spent + docs > POSTINGS_BUDGET:
             break
@@ -60,9 +61,9 @@ def ts_query(text: str) -> str:
     return " | ".join(quoted)
 
 
-def refresh_term_stats() -> int:
+def refresh_term_stats(using: str = DEFAULT_DB_ALIAS) -> int:
     """Count every lexeme's papers again (a scan of the whole full-text column); returns lexemes stored."""
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
         cursor.execute("DELETE FROM search_termstat")
         cursor.execute(
             "INSERT INTO search_termstat (term, docs) SELECT word, ndoc "
@@ -72,15 +73,21 @@ def refresh_term_stats() -> int:
         return cursor.rowcount
 
 
-_refreshed = {"at": None}
+# When the word counts were last refreshed, for the worker; stored before the count runs, so a count that
+# fails waits its turn like one that succeeds (a scan of the whole column is too costly to repeat at once).
+_refreshed = ProcessCache("search.term_stats_refreshed", ttl=REFRESH_SECONDS)
 
 
 def refresh_when_due() -> int | None:
-    """For the worker: refresh at start, then every REFRESH_SECONDS (PostgreSQL only)."""
-    if connection.vendor != "postgresql":
-        return None
-    now = time.monotonic()
-    if _refreshed["at"] is not None and now - _refreshed["at"] < REFRESH_SECONDS:
-        return None
-    _refreshed["at"] = now
-    return refresh_term_stats()
+    """For the worker: count again at start, then every REFRESH_SECONDS, where the backend keeps word counts
+    of its own (PostgreSQL); the number of lexemes stored, None when nothing was counted."""
+    backend = backends.current()
+    due = False
+
+    def mark_due() -> bool:
+        nonlocal due
+        due = True
+        return True
+
+    _refreshed.get(backend.alias, mark_due)
+    return backend.refresh_term_counts() if due else None

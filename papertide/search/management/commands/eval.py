@@ -45,7 +45,10 @@ class Command(BaseCommand):
         ) as bar:
             evaluation = Evaluation(data, fast=not fp32, progress=bar.update)
         self.stderr.write(f"ready in {time.perf_counter() - started:.0f} s")
-        figures = {system: evaluation.evaluate(system) for system in systems}
+        try:
+            figures = {system: evaluation.evaluate(system) for system in systems}
+        finally:
+            evaluation.close()  # its temporary database
         baselines = self._baselines(Path(folder), data.path.name.lower())
         if json:
             self.stdout.write(_json({"split": data.split, "figures": figures, "published": baselines}))
