@@ -114,3 +114,13 @@ def test_common_words_are_left_out_on_postgresql_too(monkeypatch):
         for i, _ in top
     )
     assert keyword_pg.ts_query("the of and") == ""
+
+
+def test_a_deleted_paper_leaves_the_keyword_index():
+    rows = [dict(r) for r in listing_rows()[:50]]
+    ingest([from_listing(r) for r in rows], "test")
+    gone = Paper.objects.get(arxiv_id=rows[0]["id"])
+    assert gone.pk in [i for i, _ in engine.keyword_top(gone.title, 5, engine.Filters())]
+    gone.delete()
+    assert indexed_count() == 49
+    assert gone.pk not in [i for i, _ in engine.keyword_top(rows[0]["title"], 50, engine.Filters())]
