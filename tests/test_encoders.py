@@ -36,7 +36,7 @@ def test_every_candidate_this_cpu_supports_agrees_with_sentence_transformers_on_
     encoder.make_onnx_files()
     reference = encoder.get_encoder("fp32").encode(abstracts)
     candidates = encoder.supported()
-    assert {"fp32", "int8", "onnx", "onnx-int8"} <= set(candidates)
+    assert {"fp32", "onnx", "onnx-int8"} <= set(candidates)
     for candidate in candidates:
         vectors = encoder.load(candidate).encode(abstracts)
         assert vectors.dtype == np.float32 and vectors.shape == (len(abstracts), encoder.DIMENSIONS)
@@ -54,12 +54,18 @@ def test_bf16_is_offered_only_where_the_cpu_computes_it():
         assert not encoder.native_bf16()
 
 
-def test_limiting_the_instruction_set_takes_bf16_away(tmp_path):
-    """An AVX-512 machine limited to AVX2 (as the benchmarks emulate that kind of CPU) offers no bf16."""
-    code = "from papertide.search.encoder import native_bf16; print(native_bf16())"
-    env = {**os.environ, "ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "PYTHONPATH": str(REPO)}
+def test_limiting_the_instruction_set_takes_bf16_and_torch_int8_away(tmp_path):
+    """An AVX-512 machine limited to AVX2 (as the benchmarks emulate that kind of CPU) offers neither."""
+    code = "from papertide.search.encoder import supported; print(' '.join(supported()))"
+    env = {
+        **os.environ,
+        "ATEN_CPU_CAPABILITY": "avx2",
+        "ONEDNN_MAX_CPU_ISA": "AVX2",
+        "FBGEMM_ENABLE_INSTRUCTIONS": "AVX2",
+        "PYTHONPATH": str(REPO),
+    }
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=REPO)
-    assert result.stdout.strip() == "False", result.stderr
+    assert result.stdout.split() == ["fp32", "onnx", "onnx-int8"], result.stderr
 
 
 def test_web_processes_encode_queries_without_sentence_transformers(tmp_path):
