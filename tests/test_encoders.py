@@ -186,3 +186,10 @@ def test_encoders_calibrate_needs_papers(home):
 
     with pytest.raises(CommandError, match="needs 32 papers"):
         call_command("encoders", "--calibrate", stdout=io.StringIO())
+
+
+def test_eval_takes_an_encoder_or_fp32_not_both():
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="exclude each other"):
+        call_command("eval", "beir", "nowhere", "--fp32", "--encoder", "int8", stderr=io.StringIO())

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from papertide.search.beir import BeirError, Evaluation, load
+from papertide.search.calibration import choice
 from papertide.search.encoder import make_onnx_files
 from papertide.settings import ENCODER_CHOICES
 
@@ -47,8 +48,8 @@ class Command(BaseCommand):
             raise CommandError("--fp32 and --encoder exclude each other")
         if encoder:
             settings.PAPERTIDE_DOCUMENT_ENCODER = encoder
-            if encoder.startswith("onnx"):
-                make_onnx_files()  # once per model and versions, under PAPERTIDE_HOME
+        if not fp32 and any(choice(role).startswith("onnx") for role in ("documents", "queries")):
+            make_onnx_files()  # once per model and versions, under PAPERTIDE_HOME
         try:
             data = load(folder, split)
         except BeirError as exc:
