@@ -5,11 +5,11 @@ downloaded at run time (HF_HUB_OFFLINE is set before loading). Vectors are L2-no
 so a dot product is the cosine similarity, whichever candidate made them.
 
 The candidates (CANDIDATES), each the same model and pooling (1_Pooling/config.json), tokenised by the
-model's own fast tokenizer:
+model folder's tokenizer.json through the `tokenizers` library:
 - "fp32": transformers' model in float32, the reference the others must agree with;
 - "bf16": bfloat16 weights. Offered only where the CPU computes bf16 natively (AVX512-BF16 or AMX, and
   no instruction-set limit through ATEN_CPU_CAPABILITY or ONEDNN_MAX_CPU_ISA): on an AVX2 CPU it runs
-  about 7x slower than fp32 (the issue's measurement, and 8x on one Linear layer here);
+  about 7x slower than fp32 (the issue's measurement; 5x here with the instruction sets limited);
 - "int8": torch's dynamic quantisation of the Linear layers (int8 weights per output channel, activations
   quantised per batch), offered where FBGEMM has VNNI (int8_dot_products());
 - "onnx" and "onnx-int8": ONNX Runtime on the model exported once by torch.onnx into PAPERTIDE_HOME,
@@ -46,6 +46,7 @@ ROLES = ("documents", "queries")
 DOCUMENT_BATCH = 8
 _lock = threading.Lock()
 _loaded: dict[tuple, "Encoder"] = {}  # models are code and weights, not data: kept for the process
+_warned: set[tuple[str, str]] = set()
 
 
 def model_name() -> str:
@@ -462,7 +463,9 @@ def get_encoder(role: str):
     try:
         return load(candidate, threads_for(role), compile)
     except (FileNotFoundError, ImportError) as exc:  # ONNX files not made (yet) here
-        log.warning("%s encoder %s unavailable, using fp32: %s", role, candidate, exc)
+        if (role, candidate) not in _warned:  # once per process, not at every query
+            _warned.add((role, candidate))
+            log.warning("%s encoder %s unavailable, using fp32: %s", role, candidate, exc)
     except ValueError as exc:  # a pooling only sentence-transformers knows
         log.warning("%s: %s; using sentence-transformers", model_name(), exc)
         return get_encoder("fp32")

@@ -73,11 +73,12 @@ class Command(BaseCommand):
             documents = (
                 f"{rate:>15.1f} {rate / base:>7.2f}x {entry['min_cosine']:>10.4f}"
                 if rate and base
-                else f"{'(stopped: slower)':>15} {'':>8} {'':>10}"
+                else f"{'(stopped)':>15} {'':>8} {'':>10}"
             )
             queries = f"{entry['query_p50_ms']:>12.2f} {entry['query_min_cosine']:>10.4f}"
             self.stdout.write(f"{candidate:<10} {documents} {queries}")
         self.stdout.write(
             f"agreement: cosine to fp32 at least {calibration.AGREEMENT} on every abstract (documents) and "
-            "every title (queries); speed in CPU time on one thread"
+            "every title (queries); speed in CPU time on one thread; (stopped): slower than the chosen one "
+            "before the last abstract"
         )
