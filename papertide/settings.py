@@ -49,6 +49,13 @@ def env_float(name: str, default: float, minimum: float = 0.0) -> float:
     return _env_number(name, default, minimum, float, "a number")
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = env_str(name, default).strip().lower()
+    if raw not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
+    return raw
+
+
 def env_list(name: str, default: str) -> list[str]:
     """A list separated by spaces or commas."""
     return [item for item in env_str(name, default).replace(",", " ").split() if item]
@@ -256,7 +263,14 @@ PAPERTIDE_TRENDING_DAYS = env_int("PAPERTIDE_TRENDING_DAYS", 30, minimum=1)
 
 # Search and embeddings.
 PAPERTIDE_EMBEDDING_MODEL = env_str("PAPERTIDE_EMBEDDING_MODEL", "")
-PAPERTIDE_EMBEDDING_COMPILE = env_bool("PAPERTIDE_EMBEDDING_COMPILE", True)
+PAPERTIDE_EMBEDDING_COMPILE = env_bool("PAPERTIDE_EMBEDDING_COMPILE", False)
+# Which way of running the model embeds papers (the worker, `papertide embed`) and encodes queries (web
+# processes): "auto" takes what the calibration measured fastest on this CPU (search/calibration.py).
+ENCODER_CHOICES = ("auto", "fp32", "bf16", "int8", "onnx", "onnx-int8")
+PAPERTIDE_DOCUMENT_ENCODER = env_choice("PAPERTIDE_DOCUMENT_ENCODER", "auto", ENCODER_CHOICES)
+PAPERTIDE_QUERY_ENCODER = env_choice("PAPERTIDE_QUERY_ENCODER", "auto", ENCODER_CHOICES)
+# Threads the worker and `papertide embed` encode papers with (web processes keep one each).
+PAPERTIDE_EMBEDDING_THREADS = env_int("PAPERTIDE_EMBEDDING_THREADS", 1, minimum=1)
 # PostgreSQL: candidates pgvector's HNSW index examines per search (more: better recall, slower).
 PAPERTIDE_HNSW_EF_SEARCH = env_int("PAPERTIDE_HNSW_EF_SEARCH", 100, minimum=1)
 # PostgreSQL: a query whose 10th nearest paper is less similar than this lies far from the catalog, where

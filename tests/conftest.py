@@ -25,8 +25,31 @@ def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.PAPERTIDE_ARXIV_DELAY = 0.0
     settings.PAPERTIDE_HTTP_BACKOFF = 0.0
-    # torch.compile costs ~20 s per process: worth it for the worker, not for a test run.
-    settings.PAPERTIDE_EMBEDDING_COMPILE = False
+
+
+def scifact_sample(count: int) -> tuple[list[str], list[str]]:
+    """The first `count` real SciFact abstracts (title + text, as papers are embedded) and their titles."""
+    import json
+
+    from papertide.search.encoder import document_text
+
+    abstracts, titles = [], []
+    with data_path("scifact/corpus.jsonl").open() as f:
+        for line, _ in zip(f, range(count), strict=False):
+            doc = json.loads(line)
+            abstracts.append(document_text(doc["title"], doc["text"]))
+            titles.append(doc["title"])
+    return abstracts, titles
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _encoders_of_this_machine():
+    """Tests run with the encoders the calibration chooses on this machine: measured once per machine and
+    versions (10-30 s) on real SciFact abstracts, and stored in PAPERTIDE_HOME (var/) like any choice."""
+    from papertide.search import calibration
+
+    if calibration.needed() and (SHARED_DATA / "scifact/corpus.jsonl").exists():
+        calibration.calibrate(*scifact_sample(calibration.CALIBRATION_PAPERS))
 
 
 @pytest.fixture(autouse=True)

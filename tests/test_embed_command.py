@@ -70,22 +70,6 @@ def test_embedding_keeps_display_text_and_a_changed_abstract_is_embedded_again()
     assert paper.abstract_display.endswith("We release the code.")
 
 
-def test_query_encoder_agrees_with_sentence_transformers():
-    """Web processes encode queries through transformers alone (no sentence-transformers import): the
-    vectors must be the model's, as sentence-transformers computes them in fp32."""
-    import json
-
-    from papertide.search.encoder import QueryEncoder
-    from tests.conftest import data_path
-
-    with data_path("scifact/queries.jsonl").open() as f:
-        queries = [json.loads(line)["text"] for _, line in zip(range(40), f, strict=False)]
-    light = get_encoder("queries")
-    assert isinstance(light, QueryEncoder)
-    agreement = (light.encode(queries) * get_encoder("fp32").encode(queries)).sum(axis=1)
-    assert agreement.min() > 0.999
-
-
 @pytest.mark.django_db(transaction=True)
 def test_workers_at_once_share_the_embedding_work(monkeypatch):
     from django.db import connection

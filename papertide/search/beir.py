@@ -186,14 +186,14 @@ class Evaluation:
     def _corpus_vectors(self, fast: bool, progress) -> np.ndarray:
         texts = [document_text(t, x) for t, x in zip(self.data.titles, self.data.texts, strict=True)]
         digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
-        compiled = "c" if settings.PAPERTIDE_EMBEDDING_COMPILE else ""
-        precision = f"bf16{compiled}" if fast else "fp32"
+        encoder = get_encoder("documents" if fast else "fp32")
+        # One file per encoder candidate: vectors of int8 or ONNX Runtime must not stand in for fp32's.
+        precision = encoder.candidate
         cache = (
             Path(settings.HOME) / "cache" / f"beir-{digest}-{model_name().replace('/', '_')}-{precision}.npy"
         )
         if cache.exists():
             return np.load(cache)
-        encoder = get_encoder("documents" if fast else "fp32")
         parts = []
         for start in range(0, len(texts), 256):
             parts.append(encoder.encode(texts[start : start + 256]))

@@ -9,8 +9,10 @@ from django.db.models import Q
 from papertide.catalog.counts import remembered
 from papertide.catalog.models import Paper
 
+from . import calibration
 from .encoder import document_text, get_encoder, model_name
 from .models import PaperVector
+from .progress import Progress
 
 log = logging.getLogger("papertide.search")
 
@@ -80,6 +82,30 @@ def embed_pending(
             done += embed_batch(papers)
         if on_progress:
             on_progress(len(papers))
+    return done
+
+
+def embed_reporting(
+    write: Callable[[str], None],
+    batch_size: int = 256,
+    limit: int | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    on_progress: Callable[[int], None] | None = None,
+    every: float | None = None,
+    total: int | None = None,
+) -> int:
+    """embed_pending for the worker and `papertide embed`: the encoders calibrated first when needed,
+    and progress written as lines (papers done, rate, time left) every `every` seconds (a minute)."""
+    calibration.ensure(write)
+    progress = Progress(total if total is not None else lambda: pending().count(), write, every=every)
+
+    def step(n: int) -> None:
+        progress.update(n)
+        if on_progress:
+            on_progress(n)
+
+    done = embed_pending(batch_size, limit, on_progress=step, should_stop=should_stop)
+    progress.close()
     return done
 
 

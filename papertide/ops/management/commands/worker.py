@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
 from papertide.digests.delivery import send_due
-from papertide.search.embedding import clean_pending, embed_pending
+from papertide.search.embedding import clean_pending, embed_reporting
 from papertide.search.keyword_pg import refresh_when_due
 
 DIGEST_EVERY = 60.0  # seconds between looks for due digests
@@ -34,7 +34,7 @@ class Command(BaseCommand):
             if not connection.in_atomic_block:  # (inside a test's transaction there is nothing to renew)
                 close_old_connections()
             # Small batches: a stop request waits at most one batch.
-            done = embed_pending(batch_size=batch_size, should_stop=lambda: self.stopping)
+            done = embed_reporting(self.stdout.write, batch_size, should_stop=lambda: self.stopping)
             if done:
                 self.stdout.write(f"embedded {done:,} papers")
             stats = refresh_when_due()  # PostgreSQL: which words are too common to rank

@@ -5,12 +5,16 @@ import sys
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
-from papertide.search.embedding import clean_pending, embed_pending, pending
+from papertide.search import calibration
+from papertide.search.embedding import clean_pending, embed_reporting, pending
 from papertide.search.encoder import model_name
 
 
 class Command(BaseCommand):
-    help = "Embed papers without a vector of the configured model (resumable; progress on stderr)."
+    help = (
+        "Embed papers without a vector of the configured model (resumable). Progress on stderr: a bar on "
+        "a terminal, else a line at least once a minute."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch-size", type=int, default=256)
@@ -20,9 +24,21 @@ class Command(BaseCommand):
         todo = pending().count()
         if limit is not None:
             todo = min(todo, limit)
-        self.stderr.write(f"embedding {todo:,} papers with {model_name()}")
+        if todo:
+            calibration.ensure(self.stderr.write)
+        self.stderr.write(
+            f"embedding {todo:,} papers with {model_name()} ({calibration.choice('documents')} encoder)"
+        )
         with tqdm(total=todo, unit=" papers", file=sys.stderr, disable=None, dynamic_ncols=True) as bar:
-            done = embed_pending(batch_size=batch_size, limit=limit, on_progress=bar.update)
+            # Without a terminal (a log file, a service manager) tqdm draws nothing: lines say how it goes.
+            done = embed_reporting(
+                self.stderr.write if bar.disable else bar.write,
+                batch_size,
+                limit,
+                on_progress=None if bar.disable else bar.update,
+                every=None if bar.disable else float("inf"),
+                total=todo,
+            )
         self.stdout.write(f"{done:,} papers embedded")
         cleaned = clean_pending() if limit is None else 0
         if cleaned:

@@ -5,10 +5,14 @@ import sys
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from papertide.search.beir import BeirError, Evaluation, load
+from papertide.search.calibration import choice
+from papertide.search.encoder import make_onnx_files
+from papertide.settings import ENCODER_CHOICES
 
 SYSTEMS = ("bm25", "dense", "rrf", "hybrid")
 # Where published_baselines.json names them: BEIR's Elasticsearch BM25 and MTEB's all-MiniLM-L6-v2.
@@ -27,10 +31,25 @@ class Command(BaseCommand):
         beir.add_argument("folder")
         beir.add_argument("--split", help="qrels file to use (default: the first in qrels/)")
         beir.add_argument("--systems", nargs="+", choices=SYSTEMS, default=list(SYSTEMS))
-        beir.add_argument("--fp32", action="store_true", help="embed the corpus in plain fp32 (slower)")
+        beir.add_argument(
+            "--fp32",
+            action="store_true",
+            help="embed the corpus and encode the queries with sentence-transformers' own fp32 (slower)",
+        )
+        beir.add_argument(
+            "--encoder",
+            choices=ENCODER_CHOICES,
+            help="embed the corpus with this encoder candidate instead of the one chosen for this machine",
+        )
         beir.add_argument("--json", action="store_true", help="print the figures as JSON")
 
-    def handle(self, *args, kind, folder, split, systems, fp32, json: bool, **options):
+    def handle(self, *args, kind, folder, split, systems, fp32, encoder, json: bool, **options):
+        if encoder and fp32:
+            raise CommandError("--fp32 and --encoder exclude each other")
+        if encoder:
+            settings.PAPERTIDE_DOCUMENT_ENCODER = encoder
+        if not fp32 and any(choice(role).startswith("onnx") for role in ("documents", "queries")):
+            make_onnx_files()  # once per model and versions, under PAPERTIDE_HOME
         try:
             data = load(folder, split)
         except BeirError as exc:
