@@ -26,8 +26,10 @@ import statistics
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 from django.conf import settings
@@ -37,6 +39,7 @@ from papertide.caches import ProcessCache
 from . import encoder
 
 log = logging.getLogger("papertide.search")
+T = TypeVar("T")
 
 AGREEMENT = 0.99
 CALIBRATION_PAPERS = 32
@@ -133,7 +136,7 @@ def needed() -> bool:
 # --- measuring -------------------------------------------------------------------------------------------
 
 
-def _cpu_seconds(work: Callable[[], object]) -> tuple[float, object]:
+def _cpu_seconds(work: Callable[[], T]) -> tuple[float, T]:
     started = time.process_time()
     result = work()
     return time.process_time() - started, result
@@ -154,7 +157,7 @@ def _documents(model, abstracts: list[str], best: float) -> tuple[dict, np.ndarr
     spent = 0.0
     for start in range(0, len(abstracts), size):
         rows = order[start : start + size]
-        seconds, part = _cpu_seconds(lambda rows=rows: model.encode([abstracts[i] for i in rows]))
+        seconds, part = _cpu_seconds(partial(model.encode, [abstracts[i] for i in rows]))
         vectors[rows] = part
         spent += seconds
         if spent > best:
@@ -165,20 +168,20 @@ def _documents(model, abstracts: list[str], best: float) -> tuple[dict, np.ndarr
 def _queries(model, queries: list[str]) -> tuple[dict, np.ndarray]:
     times, vectors = [], []
     for text in queries:
-        seconds, vector = _cpu_seconds(lambda text=text: model.encode([text]))
+        seconds, vector = _cpu_seconds(partial(model.encode, [text]))
         times.append(seconds)
         vectors.append(vector[0])
     return {"query_p50_ms": round(statistics.median(times) * 1000, 2)}, np.array(vectors)
 
 
-def _lowest_cosine(vectors: np.ndarray, reference: np.ndarray) -> float:
+def _lowest_cosine(vectors: np.ndarray, reference: Any) -> float:
     return round(float((vectors * reference).sum(axis=1).min()), 5)
 
 
 def _fastest(figures: dict[str, dict], measure: str, agrees: str, smaller: bool) -> str:
     usable = {c: f[measure] for c, f in figures.items() if f.get(agrees) and measure in f}
     pick = min if smaller else max
-    return pick(usable, key=usable.get) if usable else "fp32"
+    return pick(usable, key=lambda candidate: usable[candidate]) if usable else "fp32"
 
 
 def measure(abstracts: list[str], queries: list[str], write: Callable[[str], None] = log.info) -> dict:
@@ -201,11 +204,11 @@ def measure(abstracts: list[str], queries: list[str], write: Callable[[str], Non
                 for candidate in ("onnx", "onnx-int8"):
                     figures[candidate] = {"error": f"export failed: {exc}"[:300]}
                 candidates = [c for c in candidates if not c.startswith("onnx")]
-        reference: tuple[np.ndarray, np.ndarray] | None = None
+        reference: tuple[Any, Any] | None = None
         best = float("inf")
         for candidate in ["fp32"] + [c for c in candidates if c != "fp32"]:
             try:
-                loaded, model = _cpu_seconds(lambda candidate=candidate: _make(candidate))
+                loaded, model = _cpu_seconds(partial(_make, candidate))
             except Exception as exc:  # e.g. a quantisation engine this build of torch lacks
                 figures[candidate] = {"error": str(exc)[:300]}
                 continue

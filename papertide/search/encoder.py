@@ -32,6 +32,7 @@ import os
 import threading
 import warnings
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from django.conf import settings
@@ -45,7 +46,7 @@ ROLES = ("documents", "queries")
 # 29.9, 28.6, 26.2 and 27.0 abstracts per CPU-second in batches of 8, 16, 32 and 64 (onnx-int8 alike).
 DOCUMENT_BATCH = 8
 _lock = threading.Lock()
-_loaded: dict[tuple, "Encoder"] = {}  # models are code and weights, not data: kept for the process
+_loaded: dict[tuple, Any] = {}  # models are code and weights, not data: kept for the process
 _warned: set[tuple[str, str]] = set()
 
 
@@ -160,10 +161,10 @@ class ModelFiles:
         if (self.path / "tokenizer.json").exists():
             from tokenizers import Tokenizer
 
-            self.tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+            self.tokenizer: Any = Tokenizer.from_file(str(self.path / "tokenizer.json"))
             config_file = self.path / "tokenizer_config.json"
-            config = json.loads(config_file.read_text()) if config_file.exists() else {}
-            pad = config.get("pad_token") or "[PAD]"
+            tokenizer_config = json.loads(config_file.read_text()) if config_file.exists() else {}
+            pad = tokenizer_config.get("pad_token") or "[PAD]"
             pad = pad.get("content", "[PAD]") if isinstance(pad, dict) else pad
             self.tokenizer.enable_truncation(max_length=self.max_length)
             self.tokenizer.enable_padding(pad_id=self.tokenizer.token_to_id(pad) or 0, pad_token=pad)
