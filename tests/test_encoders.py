@@ -193,3 +193,11 @@ def test_eval_takes_an_encoder_or_fp32_not_both():
 
     with pytest.raises(CommandError, match="exclude each other"):
         call_command("eval", "beir", "nowhere", "--fp32", "--encoder", "int8", stderr=io.StringIO())
+
+
+def test_the_encoder_settings_accept_every_candidate_and_auto():
+    # settings.py imports no app, so it spells the names out; they must stay the encoder module's.
+    from papertide import settings as project_settings
+    from papertide.search.encoder import CANDIDATES
+
+    assert project_settings.ENCODER_CHOICES == ("auto", *CANDIDATES)

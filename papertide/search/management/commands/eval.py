@@ -11,8 +11,7 @@ from tqdm import tqdm
 
 from papertide.search.beir import BeirError, Evaluation, load
 from papertide.search.calibration import choice
-from papertide.search.encoder import make_onnx_files
-from papertide.settings import ENCODER_CHOICES
+from papertide.search.encoder import CANDIDATES, make_onnx_files
 
 SYSTEMS = ("bm25", "dense", "rrf", "hybrid")
 # Where published_baselines.json names them: BEIR's Elasticsearch BM25 and MTEB's all-MiniLM-L6-v2.
@@ -38,7 +37,7 @@ class Command(BaseCommand):
         )
         beir.add_argument(
             "--encoder",
-            choices=ENCODER_CHOICES,
+            choices=CANDIDATES,
             help="embed the corpus with this encoder candidate instead of the one chosen for this machine",
         )
         beir.add_argument("--json", action="store_true", help="print the figures as JSON")
