@@ -234,7 +234,8 @@ LOGGING = {
 
 # --- papertide's own settings -----------------------------------------------------------------------
 
-# What `make run` imports at start: a file (snapshot, listing or Hugging Face JSON) or else recent arXiv.
+# What `make run` imports at start: files, space-separated (snapshot, listing, Hugging Face JSON or
+# captures), or else recent arXiv and Hugging Face.
 PAPERTIDE_IMPORT = env_str("PAPERTIDE_IMPORT", "")
 PAPERTIDE_CATEGORIES = env_list("PAPERTIDE_CATEGORIES", "cs.CV cs.CL cs.LG cs.AI")
 PAPERTIDE_IMPORT_DAYS = env_int("PAPERTIDE_IMPORT_DAYS", 7, minimum=1)
@@ -248,6 +249,14 @@ PAPERTIDE_HTTP_RETRIES = env_int("PAPERTIDE_HTTP_RETRIES", 4)
 PAPERTIDE_HTTP_BACKOFF = env_float("PAPERTIDE_HTTP_BACKOFF", 5.0)
 PAPERTIDE_RETRY_AFTER_MAX = env_float("PAPERTIDE_RETRY_AFTER_MAX", 600.0)
 PAPERTIDE_ARXIV_PAGE_SIZE = env_int("PAPERTIDE_ARXIV_PAGE_SIZE", 200, minimum=1)
+
+# Hugging Face daily papers: the site, the pause between two requests (it asks for no 3 s like arXiv),
+# how often the worker re-reads today's and yesterday's lists (upvotes keep climbing), and how many days
+# `ingest startup` brings when online.
+PAPERTIDE_HF_URL = env_str("PAPERTIDE_HF_URL", "https://huggingface.co")
+PAPERTIDE_HF_DELAY = env_float("PAPERTIDE_HF_DELAY", 0.5)
+PAPERTIDE_HF_SYNC_MINUTES = env_int("PAPERTIDE_HF_SYNC_MINUTES", 30, minimum=1)
+PAPERTIDE_HF_IMPORT_DAYS = env_int("PAPERTIDE_HF_IMPORT_DAYS", 4, minimum=1)
 
 # Ingestion: how many records share one transaction.
 PAPERTIDE_INGEST_BATCH = env_int("PAPERTIDE_INGEST_BATCH", 1000, minimum=1)

@@ -173,6 +173,11 @@ class CodeLink(models.Model):
     url = models.URLField(max_length=500)
     kind = models.CharField(max_length=16, choices=KINDS)
     position = models.PositiveSmallIntegerField(default=0)
+    # Where the link came from: found in the abstract and comments ("abstract"), or stated by a source
+    # (Hugging Face's "githubRepo" and "projectPage": "huggingface"). Each is rewritten only by its own
+    # origin, so re-reading an abstract never deletes a Hugging Face link, nor the other way round.
+    ABSTRACT = "abstract"
+    source = models.CharField(max_length=16, default=ABSTRACT, editable=False)
 
     class Meta:
         ordering = ["position"]

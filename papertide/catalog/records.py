@@ -55,12 +55,32 @@ class SourceError(Exception):
 
 
 @dataclass(frozen=True)
+class HubDetails:
+    """What Hugging Face's daily list says of a paper beyond the catalog's fields, for the reader: its own
+    machine-written summary and keywords, the organisation, the discussion and who submitted it."""
+
+    ai_summary: str = ""
+    ai_keywords: tuple[str, ...] = ()
+    organization: str = ""  # the organisation's Hugging Face name ("google")
+    organization_name: str = ""  # its full name ("Google")
+    num_comments: int = 0
+    discussion_id: str = ""
+    submitter: str = ""  # the Hugging Face user who put the paper on the list
+
+
+@dataclass(frozen=True)
 class DailyListing:
-    """A paper's place in another site's daily list, with that site's upvote count."""
+    """A paper's place in another site's daily list, with that site's upvote count.
+
+    ``read_at`` is when that count was read (the request's time, or an archived capture's): the upvote
+    series is timed by it. It is left out of the record's digest (``repr=False``), so a read that finds
+    nothing changed is recognised as unchanged."""
 
     day: date
     upvotes: int
     source: str
+    read_at: datetime | None = field(default=None, repr=False, compare=False)
+    details: HubDetails | None = None
 
 
 @dataclass
@@ -85,6 +105,10 @@ class PaperRecord:
     announced: date | None = None
     versions: dict[int, datetime | None] = field(default_factory=dict)
     daily_listing: DailyListing | None = None
+    # Code links the source states itself (Hugging Face's GitHub repo and project page), stored apart from
+    # those found in the abstract, with the same normalised form and kind. None: the source says nothing;
+    # []: it says there are none.
+    code_links: list[str] | None = None
     synthetic: bool = False  # a load-test copy (bench/scale.py): its id is "synthetic-N-<real id>"
 
     def validated(self) -> "PaperRecord":

@@ -20,7 +20,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from .codelinks import find_links
+from .codelinks import find_links, normalise
 from .models import CodeLink, IngestRun, Paper, Version
 from .records import Checkpoint, PaperRecord, RejectedRecord, SourceError
 
@@ -245,8 +245,9 @@ def upsert_batch(records: list[PaperRecord], stats: IngestStats) -> None:
         version.paper_id = papers[arxiv_id].pk
     Version.objects.bulk_create(new_versions.values(), ignore_conflicts=True)
     _write_code_links([papers[i] for i in relink], replace=[papers[i].pk for i in relink if i not in created])
+    touched = _write_stated_links(valid, papers)
     upserted = Upserted(valid, papers, list(created.values()), changed)
-    touched = {arxiv_id for hook in _hooks for arxiv_id in hook(upserted)}
+    touched |= {arxiv_id for hook in _hooks for arxiv_id in hook(upserted)}
     for i, record in enumerate(valid):
         if record.arxiv_id in touched and outcome[i] == "unchanged":
             outcome[i] = "updated"
@@ -304,11 +305,51 @@ def merge(paper: Paper, record: PaperRecord) -> set[str]:
 
 
 def _write_code_links(papers: list[Paper], replace: list[int]) -> None:
+    """The links found in the abstract and comments; those a source stated (_write_stated_links) stay."""
     if replace:
-        CodeLink.objects.filter(paper_id__in=replace).delete()
+        CodeLink.objects.filter(paper_id__in=replace, source=CodeLink.ABSTRACT).delete()
     links = [
         CodeLink(paper_id=paper.pk, url=link.url, kind=link.kind, position=position)
         for paper in papers
         for position, link in enumerate(find_links(paper.abstract, paper.comments))
     ]
     CodeLink.objects.bulk_create(links, ignore_conflicts=True)
+
+
+def _write_stated_links(records: list[PaperRecord], papers: dict[str, Paper]) -> set[str]:
+    """The code links records state themselves (Hugging Face's GitHub repo and project page), kept with
+    their source: a source's links no longer stated go, new ones come. A URL already linked from another
+    origin (the abstract names the same repository) stays that origin's, so no paper has a link twice.
+    Returns the ids of the papers whose links changed."""
+    stated: dict[tuple[str, str], dict[str, str]] = {}  # (arXiv id, source) -> url -> kind; the last wins
+    for record in records:
+        if record.code_links is not None:
+            links = stated[(record.arxiv_id, record.source)] = {}
+            for url in record.code_links:
+                link = normalise(url)  # the same canonical form and kind as a link in an abstract
+                if link and link.url not in links:
+                    links[link.url] = link.kind
+    if not stated:
+        return set()
+    ids = {papers[arxiv_id].pk: arxiv_id for arxiv_id, _ in stated}
+    held: dict[str, dict[str, CodeLink]] = {}
+    for row in CodeLink.objects.filter(paper_id__in=ids):
+        held.setdefault(ids[row.paper_id], {})[row.url] = row
+    stale: list[int] = []
+    new: list[CodeLink] = []
+    changed: set[str] = set()
+    for (arxiv_id, source), links in stated.items():
+        have = held.get(arxiv_id, {})
+        gone = [row.pk for url, row in have.items() if row.source == source and url not in links]
+        come = [
+            CodeLink(paper_id=papers[arxiv_id].pk, url=url, kind=kind, position=position, source=source)
+            for position, (url, kind) in enumerate(links.items())
+            if url not in have
+        ]
+        if gone or come:
+            stale += gone
+            new += come
+            changed.add(arxiv_id)
+    CodeLink.objects.filter(pk__in=stale).delete()
+    CodeLink.objects.bulk_create(new, ignore_conflicts=True)
+    return changed

@@ -169,3 +169,49 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"report of comment {self.comment_id}: {self.reason[:40]}"
+
+
+class HubPaper(models.Model):
+    """What Hugging Face's daily list says of a paper beyond the catalog's fields, as of its latest read:
+    its machine-written summary and keywords (Hugging Face's, shown as theirs), the organisation, the
+    discussion's comment count, who submitted it. One row a paper, written by the import (daily_import)."""
+
+    paper = models.OneToOneField("catalog.Paper", on_delete=models.CASCADE, related_name="hub")
+    ai_summary = models.TextField(blank=True)
+    ai_keywords = models.JSONField(default=list, blank=True)
+    organization = models.CharField(max_length=100, blank=True, help_text="The Hugging Face name.")
+    organization_name = models.CharField(max_length=200, blank=True)
+    num_comments = models.PositiveIntegerField(default=0)
+    discussion_id = models.CharField(max_length=64, blank=True)
+    submitter = models.CharField(max_length=100, blank=True, help_text="The Hugging Face user.")
+    read_at = models.DateTimeField(help_text="When Hugging Face said this.")
+
+    def __str__(self) -> str:
+        return f"Hugging Face on {self.paper_id}"
+
+    @property
+    def page_url(self) -> str:
+        """The paper's page on Hugging Face, where its discussion is."""
+        return f"{settings.PAPERTIDE_HF_URL.rstrip('/')}/papers/{self.paper.arxiv_id}"
+
+    @property
+    def organization_url(self) -> str:
+        return f"{settings.PAPERTIDE_HF_URL.rstrip('/')}/{self.organization}" if self.organization else ""
+
+
+class UpvoteCount(models.Model):
+    """A paper's Hugging Face upvote count as read at one time: the series of its counts, one row each
+    time a read found a count different from the one before it (so re-reading changes nothing). The
+    daily entries carry the latest (DailyEntry.imported_upvotes); trending reads the growth
+    (community.upvotes.upvote_velocity)."""
+
+    paper = models.ForeignKey("catalog.Paper", on_delete=models.CASCADE, related_name="upvote_counts")
+    at = models.DateTimeField(help_text="When the count was read.")
+    upvotes = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["at"]
+        constraints = [models.UniqueConstraint(fields=["paper", "at"], name="upvotecount_once_a_time")]
+
+    def __str__(self) -> str:
+        return f"{self.paper_id} {self.upvotes} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,20 +1,31 @@
-"""papertide ingest arxiv|oai|snapshot|hf-daily|startup: bring papers into the catalog."""
+"""papertide ingest arxiv|oai|snapshot|hf-daily|hf-api|startup: bring papers into the catalog."""
 
 import sys
-from datetime import date
+from datetime import UTC, date, timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 from tqdm import tqdm
 
 from papertide.catalog.ids import InvalidArxivId, parse_arxiv_id
 from papertide.catalog.models import IngestRun, Paper
 from papertide.catalog.services import IngestStats, ingest
 from papertide.catalog.sources.arxiv_api import ArxivAPI, last_days
-from papertide.catalog.sources.hf_daily import read_hf_daily
+from papertide.catalog.sources.hf_daily import (
+    HuggingFaceDaily,
+    days_back,
+    is_captures,
+    read_hf_captures,
+    read_hf_daily,
+)
 from papertide.catalog.sources.http import PoliteClient
 from papertide.catalog.sources.oai_pmh import OAIHarvester, harvest_params
 from papertide.catalog.sources.snapshot import read_snapshot
+from papertide.community.hf_sync import sync_days
+
+# The most days one `ingest hf-api` reads (one request each): a typo in a year should not send thousands.
+MAX_HF_DAYS = 1000
 
 
 def _day(text: str) -> date:
@@ -48,8 +59,15 @@ class Command(BaseCommand):
         snap = sub.add_parser("snapshot", help="Kaggle snapshot or listing JSONL files, gzip or plain")
         snap.add_argument("files", nargs="+")
 
-        hf = sub.add_parser("hf-daily", help="Hugging Face daily papers JSON (API response or scrape)")
+        hf = sub.add_parser(
+            "hf-daily", help="Hugging Face daily papers files: API response or scrape JSON, or captures JSONL"
+        )
         hf.add_argument("files", nargs="+")
+
+        hub = sub.add_parser("hf-api", help="Hugging Face daily papers API (default: today and yesterday)")
+        hub.add_argument("--date", dest="day", type=_day, help="one day, YYYY-MM-DD")
+        hub.add_argument("--from", dest="since", type=_day, help="first day, YYYY-MM-DD")
+        hub.add_argument("--until", type=_day, help="last day, YYYY-MM-DD (default: today, UTC)")
 
         sub.add_parser("startup", help="what `make run` imports: PAPERTIDE_IMPORT, or recent arXiv papers")
 
@@ -112,14 +130,39 @@ class Command(BaseCommand):
     def handle_hf_daily(self, files, **_):
         for path in files:
             self._check_file(path)
-            self.run(read_hf_daily(path), "hf-daily", path)
+            self.run(read_hf_captures(path) if is_captures(path) else read_hf_daily(path), "hf-daily", path)
+
+    def handle_hf_api(self, day, since, until, **_):
+        today = timezone.now().astimezone(UTC).date()  # Hugging Face dates its lists in UTC
+        if day and (since or until):
+            raise CommandError("give --date, or --from and --until, not both")
+        if day:
+            days = [day]
+        elif since or until:
+            until = until or today
+            since = since or until
+            if since > until:
+                raise CommandError(f"--from {since} is after --until {until}")
+            count = (until - since).days + 1
+            if count > MAX_HF_DAYS:
+                raise CommandError(f"{count:,} days asked; at most {MAX_HF_DAYS:,} at once")
+            days = [since + timedelta(days=n) for n in range(count)]
+        else:
+            days = days_back(today, 2)
+        self.stderr.write(f"importing Hugging Face daily papers of {len(days)} day{'s' * (len(days) > 1)}")
+        results = sync_days(days, timezone.now(), write=self.stdout.write)
+        failed = [r for r in results if r.stats.error]
+        if failed:
+            lines = "; ".join(r.line for r in failed)
+            raise CommandError(f"{len(failed)} of {len(results)} days failed: {lines}")
 
     def handle_startup(self, **_):
-        path = settings.PAPERTIDE_IMPORT
-        if path:
-            self._check_file(path)
-            reader = read_hf_daily if path.removesuffix(".gz").endswith(".json") else read_snapshot
-            self.run(reader(path), "startup", path, fail=False)
+        paths = settings.PAPERTIDE_IMPORT.split()
+        if paths:
+            for path in paths:
+                self._check_file(path)
+            for path in paths:
+                self.run(self._reader(path)(path), "startup", path, fail=False)
             return
         since, until = last_days(settings.PAPERTIDE_IMPORT_DAYS)
         categories = settings.PAPERTIDE_CATEGORIES
@@ -133,6 +176,27 @@ class Command(BaseCommand):
                 f"arXiv cannot be reached ({stats.error_short}); serving the {have:,} papers already in "
                 "the catalog. Set PAPERTIDE_IMPORT to a file to import it instead."
             )
+        self._startup_hf()
+
+    def _startup_hf(self) -> None:
+        """The last days of Hugging Face's daily list, newest first, so the daily list and trending have
+        something at once. Offline, one line says so: the first failure ends it, without retries."""
+        now = timezone.now()
+        api = HuggingFaceDaily(client=PoliteClient(delay=settings.PAPERTIDE_HF_DELAY, retries=0))
+        self.stderr.write(f"importing the last {settings.PAPERTIDE_HF_IMPORT_DAYS} days of Hugging Face")
+        for day in days_back(now.astimezone(UTC).date(), settings.PAPERTIDE_HF_IMPORT_DAYS):
+            stats, _ = ingest(api.day(day, now), "startup", f"hf-api date={day}")
+            if stats.error:
+                self.stdout.write(f"Hugging Face cannot be reached ({stats.error_short}); its list waits.")
+                return
+            self.stdout.write(f"Hugging Face {day}: {stats.summary_lines()[0]}")
+
+    @staticmethod
+    def _reader(path: str):
+        """The reader a file's format needs: Hugging Face JSON, Hugging Face captures, or arXiv JSONL."""
+        if path.removesuffix(".gz").endswith(".json"):
+            return read_hf_daily
+        return read_hf_captures if is_captures(path) else read_snapshot
 
     # --- shared ----------------------------------------------------------------------------------------
 
