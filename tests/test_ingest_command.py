@@ -3,13 +3,18 @@
 import gzip
 import io
 import json
+from datetime import UTC, datetime
 from itertools import islice
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 
 from papertide.catalog.models import IngestRun, Paper
+from papertide.community.models import DailyEntry, UpvoteCount
 from tests.conftest import data_path
+from tests.hf_captures import captures, serve, write_captures
+from tests.replay import ReplayServer
 
 pytestmark = pytest.mark.django_db
 
@@ -71,16 +76,55 @@ def test_startup_imports_hugging_face_json_by_its_extension(settings):
     assert "753 new" in out
 
 
-def test_startup_says_in_one_line_when_arxiv_cannot_be_reached(settings, listing_sample):
+def test_startup_says_in_one_line_each_when_arxiv_and_hugging_face_are_unreachable(settings, listing_sample):
     run("snapshot", str(listing_sample))
     settings.PAPERTIDE_IMPORT = ""
     settings.PAPERTIDE_ARXIV_API_URL = "http://127.0.0.1:9/api/query"  # the discard port: refused
-    settings.PAPERTIDE_HTTP_RETRIES = 0
+    settings.PAPERTIDE_HF_URL = "http://127.0.0.1:9"
+    settings.PAPERTIDE_HTTP_RETRIES = 4  # not used at start-up
     out, _ = run("startup")  # does not raise: the service goes on serving what it has
-    [line] = out.splitlines()  # one line, and no retries that would delay the start
-    assert line.startswith("arXiv cannot be reached (cannot reach 127.0.0.1:9: ")
-    assert "(after 1 attempt)" in line
-    assert "serving the 300 papers already in the catalog" in line
+    arxiv, hub = out.splitlines()  # one line each, and no retries that would delay the start
+    assert arxiv.startswith("arXiv cannot be reached (cannot reach 127.0.0.1:9: ")
+    assert "(after 1 attempt)" in arxiv
+    assert "serving the 300 papers already in the catalog" in arxiv
+    assert hub.startswith("Hugging Face cannot be reached (cannot reach 127.0.0.1:9: ")
+    assert "(after 1 attempt)" in hub
+
+
+def test_startup_online_brings_the_last_days_of_hugging_face(settings):
+    settings.PAPERTIDE_IMPORT = ""
+    settings.PAPERTIDE_ARXIV_API_URL = "http://127.0.0.1:9/api/query"
+    settings.PAPERTIDE_HF_IMPORT_DAYS = 3
+    settings.PAPERTIDE_HF_DELAY = 0.0
+    days = {day: captures(day)[-1] for day in ("2025-01-10", "2025-01-09", "2025-01-08")}
+    with ReplayServer() as server, time_machine.travel(datetime(2025, 1, 10, 20, tzinfo=UTC), tick=False):
+        settings.PAPERTIDE_HF_URL = server.url
+        for day, capture in days.items():
+            serve(server, day, capture)
+        out, _ = run("startup")
+    assert [line[:25] for line in out.splitlines()[1:]] == [f"Hugging Face {day}: " for day in days]
+    listed = {e["paper"]["id"] for capture in days.values() for e in capture["response"]}
+    assert set(DailyEntry.objects.values_list("paper__arxiv_id", flat=True)) == listed
+
+
+def test_startup_imports_several_files_each_by_its_format(settings, listing_sample, tmp_path):
+    day = captures("2025-01-08")
+    write_captures(tmp_path / "captures.jsonl.gz", day)
+    scrape = data_path("hf-daily-papers/mwoedlinger_PaperExplorer_2024-04/papers.json")
+    settings.PAPERTIDE_IMPORT = f"{listing_sample} {tmp_path / 'captures.jsonl.gz'} {scrape}"
+    out, _ = run("startup")
+    listed = {e["paper"]["id"] for capture in day for e in capture["response"]}
+    assert out.splitlines()[0].startswith("300 new")  # the arXiv listing
+    assert f"{len(listed)} new" in out and "753 new" in out
+    assert DailyEntry.objects.filter(paper__arxiv_id__in=listed).count() == len(listed)
+    assert UpvoteCount.objects.filter(paper__arxiv_id__in=listed).count() > len(listed)  # the growth
+
+
+def test_startup_refuses_a_missing_file_among_several(settings, listing_sample, tmp_path):
+    settings.PAPERTIDE_IMPORT = f"{listing_sample} {tmp_path / 'missing.jsonl.gz'}"
+    with pytest.raises(CommandError, match="cannot read .*missing.jsonl.gz"):
+        run("startup")
+    assert not Paper.objects.exists()  # checked before anything is imported
 
 
 def test_hf_daily_command_reports_bad_entries(tmp_path):
