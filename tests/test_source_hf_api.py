@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from papertide.catalog.models import CodeLink, IngestRun, Paper
 from papertide.catalog.records import PaperRecord
@@ -260,3 +262,31 @@ def test_conflicting_arguments_are_refused(hub):
         run("--date", "2025-01-08", "--from", "2025-01-07")
     with pytest.raises(CommandError, match="is after"):
         run("--from", "2025-01-09", "--until", "2025-01-08")
+
+
+def test_the_paper_page_shows_what_hugging_face_says_attributed_to_it(hub, client):
+    [capture] = captures("2026-08-21")
+    serve(hub, "2026-08-21", capture)
+    with time_machine.travel(datetime(2026, 8, 21, 9, 30, tzinfo=UTC), tick=False):
+        run("--date", "2026-08-21")
+    entry = next(e for e in capture["response"] if e["paper"]["id"] == "2608.19880")
+    Paper.objects.create(arxiv_id="2608.00001", title="A paper Hugging Face never listed")
+    client.get("/papers/2608.00001/")  # (the first request of a process refreshes the search's caches)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/papers/2608.19880/").content.decode()
+    assert "<h2>On Hugging Face</h2>" in page
+    summary, keywords = entry["paper"]["ai_summary"], ", ".join(entry["paper"]["ai_keywords"])
+    assert f"Summary by Hugging Face's AI</strong> (not the authors'): {summary}" in page
+    assert f"Keywords by Hugging Face's AI:</strong> {keywords}" in page
+    assert f'<a class="organization" href="{hub.url}/google" rel="nofollow noopener">Google</a>' in page
+    assert (
+        f'<a class="hf-discussion" href="{hub.url}/papers/2608.19880" rel="nofollow noopener">'
+        "1 comment on Hugging Face</a>"
+    ) in page
+    assert "submitted by taesiri" in page
+    assert "as read 21 Aug 2026, 09:30 UTC" in page
+    assert '<span class="kind">GitHub</span> <a href="https://github.com/google-research/envharness"' in page
+    # The details come with the paper's own query: the page costs what a page without them costs.
+    with CaptureQueriesContext(connection) as plain:
+        assert "On Hugging Face" not in client.get("/papers/2608.00001/").content.decode()
+    assert len(queries) == len(plain)

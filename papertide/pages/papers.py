@@ -33,7 +33,9 @@ def paper_list(request):
 
 
 def paper_detail(request, arxiv_id):
-    paper = get_paper(arxiv_id, Paper.objects.with_votes().prefetch_related("versions", "code_links"))
+    paper = get_paper(
+        arxiv_id, Paper.objects.with_votes().select_related("hub").prefetch_related("versions", "code_links")
+    )
     nearest = engine.similar(paper.pk, limit=5)
     by_id = Paper.objects.only("arxiv_id", "title", "title_clean", "authors", "listed_on").in_bulk(
         [i for i, _ in nearest]
@@ -51,6 +53,7 @@ def paper_detail(request, arxiv_id):
         "similar": similar,
         "comments": comments,
         "voted": {paper.pk} if voted else set(),
+        "hub": getattr(paper, "hub", None),  # what Hugging Face's daily list says of it, if it listed it
     }
     return render(request, "catalog/paper_detail.html", context)
 
