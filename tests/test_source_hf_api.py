@@ -290,3 +290,23 @@ def test_the_paper_page_shows_what_hugging_face_says_attributed_to_it(hub, clien
     with CaptureQueriesContext(connection) as plain:
         assert "On Hugging Face" not in client.get("/papers/2608.00001/").content.decode()
     assert len(queries) == len(plain)
+
+
+def test_a_paper_listed_on_two_days_shows_its_latest_count_on_both(tmp_path):
+    # 2604.07429 is on Hugging Face's lists of 2026-04-10 and 2026-04-16 (one of 4 such papers).
+    lines = captures("2026-04-10") + captures("2026-04-16")
+    path = tmp_path / "captures.jsonl.gz"
+    write_captures(path, lines)
+    out = io.StringIO()
+    call_command("ingest", "hf-daily", str(path), stdout=out, stderr=io.StringIO())
+    latest = latest_counts(captures("2026-04-16")[-1])["2604.07429"]
+    entries = DailyEntry.objects.filter(paper__arxiv_id="2604.07429")
+    assert sorted(entries.values_list("day", "imported_upvotes")) == [
+        (date(2026, 4, 10), latest),
+        (date(2026, 4, 16), latest),
+    ]
+    before = state()
+    call_command("ingest", "hf-daily", str(path), stdout=out, stderr=io.StringIO())
+    records = sum(len(c["response"]) for c in lines)
+    assert out.getvalue().splitlines()[-1] == f"0 new, 0 updated, {records} unchanged, 0 rejected"
+    assert state() == before

@@ -3,7 +3,7 @@ hf_daily source) becomes a DailyEntry with that site's upvote count, in the upse
 count read is also appended to the paper's upvote series (UpvoteCount) when it differs from the count
 before it, and what the list says of the paper besides (HubDetails) is kept in its HubPaper."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.utils import timezone
 
@@ -29,7 +29,9 @@ def write_daily_listings(upserted: Upserted) -> set[str]:
         return touched
     papers = upserted.papers
     ids = [papers[r.arxiv_id].pk for r in listed]
-    existing = {(e.paper_id, e.day): e for e in DailyEntry.objects.filter(paper_id__in=ids)}
+    existing: dict[int, dict[date, DailyEntry]] = {}  # paper -> day -> entry
+    for e in DailyEntry.objects.filter(paper_id__in=ids):
+        existing.setdefault(e.paper_id, {})[e.day] = e
     series: dict[int, Series] = {}
     for paper_id, at, upvotes in UpvoteCount.objects.filter(paper_id__in=ids).values_list(
         "paper_id", "at", "upvotes"
@@ -51,16 +53,19 @@ def write_daily_listings(upserted: Upserted) -> set[str]:
             new_counts.append(UpvoteCount(paper_id=paper.pk, at=read_at, upvotes=listing.upvotes))
             touched.add(record.arxiv_id)
         upvotes = samples[-1][1]  # the latest known count
-        entry = existing.get((paper.pk, day))
-        if entry is None:
-            existing[(paper.pk, day)] = DailyEntry.objects.create(
+        entries = existing.setdefault(paper.pk, {})
+        if day not in entries:
+            entries[day] = DailyEntry.objects.create(
                 paper=paper, day=day, source=source, imported_upvotes=upvotes
             )
             touched.add(record.arxiv_id)
-        elif entry.imported_upvotes != upvotes and entry.source == source:
-            DailyEntry.objects.filter(pk=entry.pk).update(imported_upvotes=upvotes)
-            entry.imported_upvotes = upvotes
-            touched.add(record.arxiv_id)
+        # Hugging Face counts upvotes per paper: each of its imported entries (a few papers are listed on
+        # two days) shows the latest count.
+        for entry in entries.values():
+            if entry.source == source and entry.imported_upvotes != upvotes:
+                DailyEntry.objects.filter(pk=entry.pk).update(imported_upvotes=upvotes)
+                entry.imported_upvotes = upvotes
+                touched.add(record.arxiv_id)
         if listing.details is not None and _write_details(hubs, paper.pk, listing.details, read_at):
             touched.add(record.arxiv_id)
     UpvoteCount.objects.bulk_create(new_counts, ignore_conflicts=True)

@@ -18,7 +18,7 @@ optional here, an entry lacking one is read without it.
 import json
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -122,8 +122,24 @@ def read_hf_captures(path: str | Path) -> Iterator[PaperRecord | RejectedRecord]
             yield RejectedRecord(f"{name} line {number + 1}: file ends early ({exc})")
         except (OSError, zlib.error) as exc:
             yield RejectedRecord(f"{name} line {number + 1}: unreadable compressed data ({exc})")
+    # The file is a history: a paper is described (text, authors, links, Hugging Face's details) as its
+    # latest capture describes it, and each earlier capture adds its upvote count at its time. So reading
+    # the file again repeats the same records, and changes nothing, instead of taking the paper back
+    # through its earlier states before the latest.
+    records: list[PaperRecord | RejectedRecord] = []
+    latest: dict[str, PaperRecord] = {}
     for read_at, _, day, response in sorted(captures, key=lambda c: (c[0], c[1])):
-        yield from entries(response, day, read_at)
+        for record in entries(response, day, read_at):
+            records.append(record)
+            if isinstance(record, PaperRecord):
+                latest[record.arxiv_id] = record
+    for record in records:
+        if isinstance(record, PaperRecord) and latest[record.arxiv_id] is not record:
+            last = latest[record.arxiv_id]
+            listing = record.daily_listing
+            assert listing is not None and last.daily_listing is not None  # (every entry has one)
+            record = replace(last, daily_listing=replace(listing, details=last.daily_listing.details))
+        yield record
 
 
 def read_hf_daily(path: str | Path) -> Iterator[PaperRecord | RejectedRecord]:
