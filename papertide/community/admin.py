@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.db.models import Count
 
-from .models import Comment, DailyEntry, Report
+from .models import Comment, DailyEntry, HubPaper, Report, UpvoteCount
 
 
 @admin.register(DailyEntry)
@@ -12,6 +12,21 @@ class DailyEntryAdmin(admin.ModelAdmin):
     list_filter = ["source"]
     date_hierarchy = "day"
     raw_id_fields = ["paper", "submitted_by"]
+
+
+@admin.register(HubPaper)
+class HubPaperAdmin(admin.ModelAdmin):
+    list_display = ["paper", "organization", "num_comments", "submitter", "read_at"]
+    search_fields = ["paper__arxiv_id", "organization", "submitter"]
+    raw_id_fields = ["paper"]
+
+
+@admin.register(UpvoteCount)
+class UpvoteCountAdmin(admin.ModelAdmin):
+    list_display = ["paper", "at", "upvotes"]
+    date_hierarchy = "at"
+    search_fields = ["paper__arxiv_id"]
+    raw_id_fields = ["paper"]
 
 
 @admin.register(Comment)
