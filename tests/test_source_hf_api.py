@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from papertide.catalog.models import CodeLink, IngestRun, Paper
 from papertide.catalog.records import PaperRecord
 from papertide.catalog.services import ingest
+from papertide.catalog.sources.hf_daily import is_captures
 from papertide.community.hf_sync import HfSyncError, next_hf_sync, sync_hf
 from papertide.community.models import DailyEntry, HubPaper, UpvoteCount
 from tests.conftest import data_path
@@ -310,3 +311,17 @@ def test_a_paper_listed_on_two_days_shows_its_latest_count_on_both(tmp_path):
     records = sum(len(c["response"]) for c in lines)
     assert out.getvalue().splitlines()[-1] == f"0 new, 0 updated, {records} unchanged, 0 rejected"
     assert state() == before
+
+
+def test_a_captures_file_reports_lines_that_are_not_captures_and_imports_the_rest(tmp_path):
+    [capture] = captures("2026-08-21")
+    line = json.dumps(capture)
+    without_response = json.dumps({k: v for k, v in capture.items() if k != "response"})
+    path = tmp_path / "captures.jsonl"
+    path.write_text(f"{line}\n{line[: len(line) // 2]}\n{without_response}\n", encoding="utf-8")
+    assert is_captures(path)
+    out = io.StringIO()
+    call_command("ingest", "hf-daily", str(path), stdout=out, stderr=io.StringIO())
+    assert f"{len(capture['response'])} new, 0 updated, 0 unchanged, 2 rejected" in out.getvalue()
+    assert "captures.jsonl line 2: not a JSON capture" in out.getvalue()
+    assert "captures.jsonl line 3: not a capture (the field 'response' is missing)" in out.getvalue()

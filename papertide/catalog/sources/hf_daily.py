@@ -115,7 +115,8 @@ def read_hf_captures(path: str | Path) -> Iterator[PaperRecord | RejectedRecord]
                     yield RejectedRecord(f"{name} line {number}: not a JSON capture ({exc})")
                     continue
                 except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                    yield _rejected(f"{name} line {number}: ", "capture", exc)
+                    reason = f"the field {exc.args[0]!r} is missing" if isinstance(exc, KeyError) else str(exc)
+                    yield RejectedRecord(f"{name} line {number}: not a capture ({reason})")
                     continue
                 captures.append((read_at, number, day, response))
         except EOFError as exc:
