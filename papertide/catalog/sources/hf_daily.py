@@ -115,8 +115,8 @@ def read_hf_captures(path: str | Path) -> Iterator[PaperRecord | RejectedRecord]
                     yield RejectedRecord(f"{name} line {number}: not a JSON capture ({exc})")
                     continue
                 except (KeyError, TypeError, ValueError, AttributeError) as exc:
-                    reason = f"the field {exc.args[0]!r} is missing" if isinstance(exc, KeyError) else str(exc)
-                    yield RejectedRecord(f"{name} line {number}: not a capture ({reason})")
+                    why = f"the field {exc.args[0]!r} is missing" if isinstance(exc, KeyError) else str(exc)
+                    yield RejectedRecord(f"{name} line {number}: not a capture ({why})")
                     continue
                 captures.append((read_at, number, day, response))
         except EOFError as exc:
