@@ -224,12 +224,19 @@ if env_bool("PAPERTIDE_HTTPS", False):
     if not SECURE_HSTS_PRELOAD:
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# One configuration for the web processes and the worker: everything to standard error, one line a record
+# plus the traceback of an error. django.request logs every 500 with its traceback (Django's default sends
+# it only to ADMINS by mail, so an operator without mail set up saw nothing); 4xx answers stay quiet.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d]: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"papertide": {"handlers": ["console"], "level": env_str("PAPERTIDE_LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "papertide": {"handlers": ["console"], "level": env_str("PAPERTIDE_LOG_LEVEL", "INFO")},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
 }
 
 # --- papertide's own settings -----------------------------------------------------------------------
