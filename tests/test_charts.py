@@ -38,7 +38,7 @@ def test_a_real_upvote_series_is_drawn_as_steps_rising_to_its_last_count():
     assert len(points) == 2 * len(readings)  # a rise and a hold per reading after the first, and the end
     ys = [y for _, y in points]
     assert ys[0] == max(ys) and ys[-1] == min(ys)  # lowest count first, highest last (SVG's y points down)
-    assert all(b[0] >= a[0] for a, b in zip(points, points[1:]))  # time only moves right
+    assert all(b[0] >= a[0] for a, b in zip(points, points[1:], strict=False))  # time only moves right
     title = chart.find(f"{SVG}title").text
     (first_at, first), (last_at, last) = readings[0], readings[-1]
     assert (
