@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Subquery
 
 from .models import CodeLink, GitHubQuota, Repository, StarCount
-from .sources.github import PRIMARY_WINDOW, GitHubClient, MalformedAnswer, Quota, RateLimited, RepoAnswer
+from .sources.github import PRIMARY_WINDOW, GitHubClient, Quota, RateLimited, RepoAnswer
 
 log = logging.getLogger("papertide.github")
 
@@ -123,13 +123,9 @@ def sync_github(*, now: datetime, should_stop: Callable[[], bool], write: Callab
             _pause(limit.quota, limit.until, str(limit))
             stop = f"{limit}; waiting until {limit.until:%Y-%m-%d %H:%M:%S} UTC"
             break
-        except MalformedAnswer as exc:
-            log.warning("GitHub %s: %s", repository.name, exc)
-            write(f"GitHub {repository.name}: {exc}; skipped")
-            Repository.objects.filter(pk=repository.pk).update(checked_at=clock())
-            tally["malformed"] += 1
-            continue
         tally.update(record_answer(repository, answer, clock()))
+        if answer.problem:
+            write(f"GitHub {repository.name}: {answer.problem}; skipped")
         if answer.quota.spent:
             until = max(answer.quota.reset_at or clock() + PRIMARY_WINDOW, clock())
             _pause(answer.quota, until, "GitHub quota spent")
@@ -137,7 +133,7 @@ def sync_github(*, now: datetime, should_stop: Callable[[], bool], write: Callab
             break
         if count % 100 == 0:
             write(f"GitHub: {count}/{len(due)} read")
-    read = sum(tally[k] for k in ("changed", "same", "unchanged", "gone", "private"))
+    read = sum(n for outcome, n in tally.items() if outcome != "moved")
     details = ", ".join(f"{n} {k}" for k, n in sorted(tally.items()) if k != "moved")
     moved = f", {tally['moved']} moved" if tally["moved"] else ""
     quota = github_quota(clock())
@@ -150,11 +146,16 @@ def sync_github(*, now: datetime, should_stop: Callable[[], bool], write: Callab
 def record_answer(repository: Repository, answer: RepoAnswer, at: datetime) -> list[str]:
     """Write what GitHub answered for a repository, with the quota it reported, in one short
     transaction; return what happened ("changed", "same", "unchanged" for a 304, "gone", "private",
-    and "moved" besides when a redirect gave a new name)."""
+    "malformed" for an answer that is not a repository, and "moved" besides when a redirect gave a new
+    name)."""
     outcome = []
     with transaction.atomic():
         rows = Repository.objects.filter(pk=repository.pk)
-        if answer.status == 304:
+        if answer.problem:
+            log.warning("GitHub %s: %s", repository.name, answer.problem)
+            rows.update(checked_at=at)  # to the back of the queue, not asked again at once
+            outcome.append("malformed")
+        elif answer.status == 304:
             rows.update(checked_at=at)
             outcome.append("unchanged")
         elif answer.status == 404:

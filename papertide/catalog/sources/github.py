@@ -60,6 +60,7 @@ class RepoAnswer:
     stars: int | None = None
     private: bool = False
     moved: bool = False  # a 301 was followed: full_name is the new name
+    problem: str = ""  # a 200 that is not a repository: reported and skipped
 
 
 class RateLimited(Exception):
@@ -69,10 +70,6 @@ class RateLimited(Exception):
         super().__init__(message)
         self.until = until
         self.quota = quota
-
-
-class MalformedAnswer(Exception):
-    """A 200 whose body is not a repository: reported and skipped."""
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -89,7 +86,8 @@ class GitHubClient:
 
     def repository(self, full_name: str, etag: str = "", now: datetime | None = None) -> RepoAnswer:
         """Ask for one repository ("owner/name"). Raises RateLimited at a limit, SourceError when GitHub
-        cannot be reached or answers with a server error, MalformedAnswer for an unreadable 200."""
+        cannot be reached or answers with a server error. A 200 that is not a repository comes back with
+        `problem` saying why (and its quota, which counts all the same)."""
         url = f"{self.api_url}/repos/{full_name}"
         moved = False
         for _ in range(MAX_REDIRECTS + 1):
@@ -197,18 +195,14 @@ def _retry_after(value: str | None, now: datetime) -> datetime | None:
 def _repo_answer(body: bytes, quota: Quota, etag: str, moved: bool) -> RepoAnswer:
     try:
         data = json.loads(body)
-        stars = data["stargazers_count"]
+        # watchers_count is the star count too: GitHub renamed watchers to stars in 2012 and keeps the old
+        # field with the same value; answers from before the rename have only it.
+        stars = data["stargazers_count"] if "stargazers_count" in data else data["watchers_count"]
         full_name = data["full_name"]
     except (ValueError, KeyError, TypeError) as exc:
-        raise MalformedAnswer(f"not a repository ({exc.__class__.__name__}: {exc})") from exc
+        problem = f"the field {exc.args[0]!r} is missing" if isinstance(exc, KeyError) else str(exc)
+        return RepoAnswer(200, quota, problem=f"not a repository ({problem})")
     if isinstance(stars, bool) or not isinstance(stars, int) or stars < 0 or not isinstance(full_name, str):
-        raise MalformedAnswer(f"not a repository (stargazers_count {stars!r}, full_name {full_name!r})")
-    return RepoAnswer(
-        200,
-        quota,
-        etag=etag,
-        full_name=full_name,
-        stars=stars,
-        private=bool(data.get("private")),
-        moved=moved,
-    )
+        return RepoAnswer(200, quota, problem=f"not a repository (stars {stars!r}, full_name {full_name!r})")
+    private = bool(data.get("private"))
+    return RepoAnswer(200, quota, etag=etag, full_name=full_name, stars=stars, private=private, moved=moved)
