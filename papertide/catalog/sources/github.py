@@ -14,6 +14,7 @@
 """
 
 import json
+import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ SECONDARY_WAIT = timedelta(minutes=1)
 # The primary quota is counted per hour: with no x-ratelimit-reset, a spent quota is back within one.
 PRIMARY_WINDOW = timedelta(hours=1)
 MAX_REDIRECTS = 3
+# GitHub's owner/name: what the next request's path is built from.
+FULL_NAME = re.compile(r"[A-Za-z0-9-]+/[A-Za-z0-9._-]+")
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,12 @@ def _repo_answer(body: bytes, quota: Quota, etag: str, moved: bool) -> RepoAnswe
     except (ValueError, KeyError, TypeError) as exc:
         problem = f"the field {exc.args[0]!r} is missing" if isinstance(exc, KeyError) else str(exc)
         return RepoAnswer(200, quota, problem=f"not a repository ({problem})")
-    if isinstance(stars, bool) or not isinstance(stars, int) or stars < 0 or not isinstance(full_name, str):
+    if (
+        isinstance(stars, bool)
+        or not isinstance(stars, int)
+        or stars < 0
+        or not FULL_NAME.fullmatch(str(full_name))
+    ):
         return RepoAnswer(200, quota, problem=f"not a repository (stars {stars!r}, full_name {full_name!r})")
     private = bool(data.get("private"))
     return RepoAnswer(200, quota, etag=etag, full_name=full_name, stars=stars, private=private, moved=moved)
