@@ -136,7 +136,7 @@ def test_a_spent_quota_stops_the_run_and_the_next_waits_for_the_window(github):
     with time_machine.travel(start, tick=False):
         summary = run(lines)
     assert len(github.log) == 3
-    assert "quota spent" in summary and "3 malformed" in summary
+    assert "quota spent" in summary and "3 skipped" in summary
     assert any("not a repository" in line for line in lines)
     assert Repository.objects.filter(checked_at=None).count() == 1
     assert github_quota(start)[:2] == (0, 60)
@@ -295,3 +295,18 @@ def test_github_out_of_reach_fails_the_run_and_keeps_what_was_read(settings):
     with pytest.raises(SourceError, match="cannot reach GitHub"):
         run()
     assert Repository.objects.get().name == "pycqa/flake8"  # linked before the network failed
+
+
+def test_a_redirect_away_from_the_api_is_not_followed(github, settings):
+    """The recorded 301 points at https://api.github.com itself, which is not the API configured here:
+    the token must not travel to another host, so the answer is reported and the run goes on."""
+    settings.PAPERTIDE_GITHUB_TOKEN = "ghp_not_a_real_token"
+    moved = betamax("Repository_stargazers")[0]  # Location left pointing at api.github.com
+    github.add(moved.path, "", moved.reply)
+    paper_linking("2501.00001", "https://github.com/sigmavirus24/betamax")
+    lines: list[str] = []
+    assert "1 skipped" in run(lines)
+    assert asked(github) == ["/repos/sigmavirus24/betamax"]
+    assert any("redirected away from the API" in line for line in lines)
+    repository = Repository.objects.get()
+    assert repository.checked_at is not None and repository.full_name == ""

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Subquery
+from django.utils import timezone
 
 from .models import CodeLink, GitHubQuota, Repository, StarCount
 from .sources.github import PRIMARY_WINDOW, GitHubClient, Quota, RateLimited, RepoAnswer
@@ -146,7 +147,7 @@ def sync_github(*, now: datetime, should_stop: Callable[[], bool], write: Callab
 def record_answer(repository: Repository, answer: RepoAnswer, at: datetime) -> list[str]:
     """Write what GitHub answered for a repository, with the quota it reported, in one short
     transaction; return what happened ("changed", "same", "unchanged" for a 304, "gone", "private",
-    "malformed" for an answer that is not a repository, and "moved" besides when a redirect gave a new
+    "skipped" for an answer that is no repository, and "moved" besides when a redirect gave a new
     name)."""
     outcome = []
     with transaction.atomic():
@@ -154,7 +155,7 @@ def record_answer(repository: Repository, answer: RepoAnswer, at: datetime) -> l
         if answer.problem:
             log.warning("GitHub %s: %s", repository.name, answer.problem)
             rows.update(checked_at=at)  # to the back of the queue, not asked again at once
-            outcome.append("malformed")
+            outcome.append("skipped")
         elif answer.status == 304:
             rows.update(checked_at=at)
             outcome.append("unchanged")
@@ -197,9 +198,10 @@ def _pause(quota: Quota, until: datetime, reason: str) -> None:
     GitHubQuota.objects.update_or_create(pk=QUOTA_ROW, defaults=defaults)
 
 
-def github_quota(now: datetime) -> tuple[int, int | None, datetime | None] | None:
+def github_quota(now: datetime | None = None) -> tuple[int, int | None, datetime | None] | None:
     """GitHub's quota as of `now`: (remaining, limit, reset_at) from the last answer's x-ratelimit-*
     headers, with the whole limit back once the reset time has passed; None before any answer."""
+    now = now or timezone.now()
     row = GitHubQuota.objects.filter(pk=QUOTA_ROW).first()
     if row is None or row.remaining is None:
         return None

@@ -10,6 +10,8 @@
 - a limit hit (403 or 429) raises RateLimited with the time to wait until: the reset for the primary quota,
   Retry-After for a secondary limit, else at least a minute;
 - a moved or renamed repository answers 301 with the new location, which is followed (the answer says so);
+- 404 (deleted, or private: GitHub answers both alike), 410, 451 and a 403 that is no limit mean the
+  repository is gone for us; another answer that is no repository comes back with `problem` set;
 - redirects are followed here, not by urllib, so that every hop's quota headers are seen.
 """
 
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from email.utils import parsedate_to_datetime
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 
@@ -63,7 +65,7 @@ class RepoAnswer:
     stars: int | None = None
     private: bool = False
     moved: bool = False  # a 301 was followed: full_name is the new name
-    problem: str = ""  # a 200 that is not a repository: reported and skipped
+    problem: str = ""  # an answer that is no repository (or another refusal): reported and skipped
 
 
 class RateLimited(Exception):
@@ -89,8 +91,8 @@ class GitHubClient:
 
     def repository(self, full_name: str, etag: str = "", now: datetime | None = None) -> RepoAnswer:
         """Ask for one repository ("owner/name"). Raises RateLimited at a limit, SourceError when GitHub
-        cannot be reached or answers with a server error. A 200 that is not a repository comes back with
-        `problem` saying why (and its quota, which counts all the same)."""
+        cannot be reached or answers with a server error. An answer that is no repository comes back
+        with `problem` saying why (and its quota, which counts all the same)."""
         url = f"{self.api_url}/repos/{full_name}"
         moved = False
         for _ in range(MAX_REDIRECTS + 1):
@@ -98,19 +100,23 @@ class GitHubClient:
             quota = _quota(headers)
             if status in (301, 302, 307, 308) and headers.get("Location"):
                 url, moved = urljoin(url, headers["Location"]), True
+                if urlsplit(url)[:2] != urlsplit(self.api_url)[:2]:  # the token goes to GitHub only
+                    return RepoAnswer(status, quota, problem=f"redirected away from the API, to {url[:200]}")
                 continue
             if status == 304:
                 return RepoAnswer(304, quota, etag=headers.get("ETag") or etag)
-            if status in (404, 410, 451):  # deleted, or private to us; 451: blocked for legal reasons
-                return RepoAnswer(404, quota)
             if status in (403, 429):
                 limit = _rate_limit(status, headers, body, quota, now or datetime.now(UTC))
                 if limit:
                     raise limit
-            if status != 200:
-                raise SourceError(f"GitHub answered HTTP {status} for {url}: {_message(body)[:200]}")
+            # Deleted, or private to us (GitHub answers both with 404); 403 "Repository access blocked"
+            # and 451 "unavailable for legal reasons": gone for us all the same.
+            if status in (403, 404, 410, 451):
+                return RepoAnswer(404, quota)
+            if status != 200:  # another refusal of this one request: reported, and the run goes on
+                return RepoAnswer(status, quota, problem=f"HTTP {status}: {_message(body)[:200]}")
             return _repo_answer(body, quota, headers.get("ETag") or "", moved)
-        raise SourceError(f"GitHub redirected more than {MAX_REDIRECTS} times for {full_name}")
+        return RepoAnswer(status, quota, problem=f"redirected more than {MAX_REDIRECTS} times")
 
     def _get(self, url: str, etag: str) -> tuple[int, Message, bytes]:
         headers = {
