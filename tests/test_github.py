@@ -25,6 +25,7 @@ from papertide.catalog.models import CodeLink, Paper, Repository, StarCount
 from papertide.catalog.records import SourceError
 from papertide.community.models import DailyEntry
 from tests.github_recordings import betamax, pygithub, secondary_limit_403
+from tests.personas import client_for
 from tests.replay import ReplayServer
 
 pytestmark = pytest.mark.django_db
@@ -205,7 +206,7 @@ def test_a_secondary_limit_without_retry_after_waits_at_least_a_minute(github):
     assert github_quota(start) == (4290, 5000, datetime.fromtimestamp(1636520514, UTC))
 
 
-def test_a_moved_repository_is_followed_and_its_new_name_stored(github):
+def test_a_moved_repository_is_followed_and_its_new_name_stored(github, moderator):
     moved, found = betamax("Repository_stargazers", api_url=github.url)[:2]
     assert moved.reply.status == 301
     github.add(moved.path, "", moved.reply)
@@ -231,6 +232,12 @@ def test_a_moved_repository_is_followed_and_its_new_name_stored(github):
     assert asked(github)[2:] == ["/repos/betamaxpy/betamax"]
     assert github.headers[2]["if-none-match"] == found.reply.headers["ETag"]
     assert StarCount.objects.count() == 1
+
+    # The admin shows what the sync read.
+    staff = client_for(moderator)
+    assert "betamaxpy/betamax" in staff.get("/admin/catalog/repository/").content.decode()
+    change = staff.get(f"/admin/catalog/repository/{repository.pk}/change/").content.decode()
+    assert "484" in change
 
 
 def test_a_repository_github_does_not_know_is_gone_and_asked_again_a_week_later(github):
