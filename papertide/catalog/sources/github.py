@@ -100,6 +100,7 @@ class GitHubClient:
             quota = _quota(headers)
             if status in (301, 302, 307, 308) and headers.get("Location"):
                 url, moved = urljoin(url, headers["Location"]), True
+                etag = ""  # a 304 would not say the new name, and the name is what the redirect is for
                 if urlsplit(url)[:2] != urlsplit(self.api_url)[:2]:  # the token goes to GitHub only
                     return RepoAnswer(status, quota, problem=f"redirected away from the API, to {url[:200]}")
                 continue
