@@ -6,9 +6,15 @@ List-Unsubscribe-Post, so mail providers can offer one-click unsubscribing (RFC 
 sends at once; a sender that keeps its own SMTP connection (the digest outbox) builds and sends itself.
 """
 
+import logging
+import smtplib
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.shortcuts import render
 from django.template.loader import render_to_string
+
+log = logging.getLogger("papertide.mail")
 
 PARTS = ("subject.txt", "body.txt", "body.html")
 
@@ -48,6 +54,24 @@ def build(
     return message
 
 
+class MailNotSent(Exception):
+    """The mail server refused the message or could not be reached; the failure is logged already."""
+
+
 def send(name: str, to: str, context: dict, **options) -> None:
-    """Build e-mail `name` (options as for build()) and send it through the configured mail backend."""
-    build(name, to, context, **options).send()
+    """Build e-mail `name` (options as for build()) and send it through the configured mail backend.
+
+    Raises MailNotSent when the server refuses or cannot be reached, after logging why with the traceback:
+    the caller undoes what it did for this mail, and answers with not_sent_page()."""
+    try:
+        build(name, to, context, **options).send()
+    except (smtplib.SMTPException, OSError) as exc:
+        log.exception("could not send the %s mail to %s", name, to)
+        raise MailNotSent(str(exc)) from exc
+
+
+def not_sent_page(request):
+    """The visitor's answer when their mail could not be sent: 503, try again later."""
+    response = render(request, "mail_not_sent.html", status=503)
+    response["Retry-After"] = "300"
+    return response

@@ -224,12 +224,19 @@ if env_bool("PAPERTIDE_HTTPS", False):
     if not SECURE_HSTS_PRELOAD:
         SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
+# One configuration for the web processes and the worker: everything to standard error, one line a record
+# plus the traceback of an error. django.request logs every 500 with its traceback (Django's default sends
+# it only to ADMINS by mail, so an operator without mail set up saw nothing); 4xx answers stay quiet.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d]: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"papertide": {"handlers": ["console"], "level": env_str("PAPERTIDE_LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "papertide": {"handlers": ["console"], "level": env_str("PAPERTIDE_LOG_LEVEL", "INFO")},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
 }
 
 # --- papertide's own settings -----------------------------------------------------------------------
@@ -299,6 +306,15 @@ PAPERTIDE_DIGEST_RETRY_SECONDS = env_float("PAPERTIDE_DIGEST_RETRY_SECONDS", 60.
 PAPERTIDE_DIGEST_MAX_ATTEMPTS = env_int("PAPERTIDE_DIGEST_MAX_ATTEMPTS", 8, minimum=1)
 PAPERTIDE_DIGEST_MAX_BOUNCES = env_int("PAPERTIDE_DIGEST_MAX_BOUNCES", 3, minimum=1)
 PAPERTIDE_DIGEST_LEASE_SECONDS = env_float("PAPERTIDE_DIGEST_LEASE_SECONDS", 600.0, minimum=1.0)
+
+# GitHub signals: the worker reads the stars of repositories that papers link to (docs/operations.md).
+PAPERTIDE_GITHUB_API_URL = env_str("PAPERTIDE_GITHUB_API_URL", "https://api.github.com")
+PAPERTIDE_GITHUB_TOKEN = env_str("PAPERTIDE_GITHUB_TOKEN", "")
+PAPERTIDE_GITHUB_INTERVAL = env_int("PAPERTIDE_GITHUB_INTERVAL", 3600, minimum=60)
+PAPERTIDE_GITHUB_BATCH = env_int("PAPERTIDE_GITHUB_BATCH", 1000, minimum=1)
+PAPERTIDE_GITHUB_RECENT_DAYS = env_int("PAPERTIDE_GITHUB_RECENT_DAYS", 7, minimum=1)
+PAPERTIDE_GITHUB_GONE_DAYS = env_int("PAPERTIDE_GITHUB_GONE_DAYS", 7, minimum=1)
+PAPERTIDE_STAR_VELOCITY_DAYS = env_int("PAPERTIDE_STAR_VELOCITY_DAYS", 7, minimum=1)
 
 # Pages.
 PAPERTIDE_PAGE_SIZE = env_int("PAPERTIDE_PAGE_SIZE", 25, minimum=1)

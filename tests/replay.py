@@ -2,11 +2,15 @@
 
 Routes map a request (path and query parameters, compared as a set, so parameter order is free) to a
 list of responses; each request takes the next one and the last repeats. Unknown requests get 404.
-Every request is logged with its arrival time, so tests can check politeness (spacing, retries).
+Every request is logged with its arrival time, so tests can check politeness (spacing, retries), and its
+headers in `headers` (names lowercased). A `respond(path, headers)` function, where given, answers before
+the routes (a reply that depends on the request, like a 304 for a matching If-None-Match); its None passes
+to the routes.
 """
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -25,9 +29,13 @@ def request_key(path: str, query: str | dict, ignore: tuple[str, ...] = ()) -> t
 
 
 class ReplayServer:
-    def __init__(self, ignore_params: tuple[str, ...] = ()):
+    def __init__(
+        self, ignore_params: tuple[str, ...] = (), respond: Callable[[str, dict], Reply | None] | None = None
+    ):
         self.routes: dict[tuple, list[Reply]] = {}
         self.log: list[tuple[float, str]] = []
+        self.headers: list[dict[str, str]] = []  # of each request in `log`, names lowercased
+        self.respond = respond
         self.ignore = ignore_params
         server = self
 
@@ -35,8 +43,12 @@ class ReplayServer:
             def do_GET(self):
                 parts = urlsplit(self.path)
                 server.log.append((time.monotonic(), self.path))
+                server.headers.append({k.lower(): v for k, v in self.headers.items()})
                 replies = server.routes.get(request_key(parts.path, parts.query, server.ignore))
-                if not replies:
+                answer = server.respond(self.path, server.headers[-1]) if server.respond else None
+                if answer:
+                    reply = answer
+                elif not replies:
                     reply = Reply(404, b"not recorded")
                 else:
                     reply = replies.pop(0) if len(replies) > 1 else replies[0]

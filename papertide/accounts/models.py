@@ -32,6 +32,12 @@ class RateBucket(models.Model):
             cls.objects.filter(pk=bucket.pk).update(tokens=tokens - 1, updated_at=now)
             return True
 
+    @classmethod
+    def give_back(cls, key: str) -> None:
+        """Return the token a take() spent on something that did not happen (a mail the server refused).
+        The next take() caps the bucket at its capacity again."""
+        cls.objects.filter(key=key[:200]).update(tokens=models.F("tokens") + 1)
+
 
 class ApiToken(models.Model):
     """A personal token for the write API. Only its SHA-256 is kept; the token is shown once, at creation."""

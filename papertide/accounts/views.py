@@ -28,7 +28,13 @@ def signup(request):
         uid = urlsafe_base64_encode(force_bytes(user.pk))
         link = request.build_absolute_uri(reverse("activate", args=[uid, activation_tokens.make_token(user)]))
         days = round(settings.PASSWORD_RESET_TIMEOUT / 86400)
-        emails.send("confirm", user.email, {"user": user, "link": link, "days": days})
+        try:
+            emails.send("confirm", user.email, {"user": user, "link": link, "days": days})
+        except emails.MailNotSent:
+            # Undone, so that asking again works (the name and the address are free again). Not a
+            # transaction around the mail: on SQLite it would hold the write lock for the SMTP exchange.
+            user.delete()
+            return emails.not_sent_page(request)
         return render(request, "accounts/check_email.html", {"email": user.email})
     return render(request, "accounts/signup.html", {"form": form}, status=400 if form.errors else 200)
 
@@ -61,9 +67,19 @@ def profile(request, username):
 
 
 login_view = throttled("login")(auth.LoginView.as_view(redirect_authenticated_user=True))
-password_reset = throttled("password-reset")(
-    auth.PasswordResetView.as_view(form_class=PasswordResetByMailForm)
-)
+
+
+class PasswordResetView(auth.PasswordResetView):
+    form_class = PasswordResetByMailForm
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except emails.MailNotSent:
+            return emails.not_sent_page(self.request)
+
+
+password_reset = throttled("password-reset")(PasswordResetView.as_view())
 
 
 @login_required

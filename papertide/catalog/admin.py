@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from .models import CodeLink, IngestRun, Paper, Version
+from .models import CodeLink, IngestRun, Paper, Repository, StarCount, Version
 
 
 class VersionInline(admin.TabularInline):
@@ -33,3 +33,21 @@ class IngestRunAdmin(admin.ModelAdmin):
     list_display = ["started_at", "source", "params", "state", "new", "updated", "unchanged", "rejected"]
     list_filter = ["source", "state"]
     readonly_fields = [f.name for f in IngestRun._meta.fields]
+
+
+class StarCountInline(admin.TabularInline):
+    model = StarCount
+    extra = 0
+    readonly_fields = ["at", "stars"]
+    ordering = ["-at"]
+
+
+@admin.register(Repository)
+class RepositoryAdmin(admin.ModelAdmin):
+    """Filled by the GitHub sync (catalog/github.py); shown to see what it read, not to edit."""
+
+    list_display = ["name", "full_name", "state", "stars", "checked_at"]
+    list_filter = ["state"]
+    search_fields = ["name", "full_name"]
+    readonly_fields = ["name", "full_name", "state", "stars", "etag", "checked_at", "created_at"]
+    inlines = [StarCountInline]

@@ -178,6 +178,15 @@ class CodeLink(models.Model):
     # origin, so re-reading an abstract never deletes a Hugging Face link, nor the other way round.
     ABSTRACT = "abstract"
     source = models.CharField(max_length=16, default=ABSTRACT, editable=False)
+    # The GitHub repository a "github" link names, filled by the GitHub sync (catalog/github.py).
+    repository = models.ForeignKey(
+        "Repository",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="code_links",
+    )
 
     class Meta:
         ordering = ["position"]
@@ -212,3 +221,69 @@ class IngestRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source} {self.params} ({self.state})"
+
+
+class Repository(models.Model):
+    """A GitHub repository that papers link to, with its stars as the GitHub sync last read them.
+
+    `name` is the "owner/name" a link spells, lowercased (GitHub names are case-insensitive), so two
+    spellings are one repository. `full_name` is GitHub's own spelling, and the new name after GitHub
+    redirected a moved or renamed repository: later reads ask for it directly.
+    """
+
+    OK, GONE, PRIVATE = "ok", "gone", "private"
+    STATES = [
+        (OK, "Public"),
+        (GONE, "Gone (GitHub answers 404: deleted, or private to us)"),
+        (PRIVATE, "Private (readable with the token only; stars not kept)"),
+    ]
+    name = models.CharField(max_length=200, unique=True, help_text="owner/name as linked, lowercased.")
+    full_name = models.CharField(
+        max_length=200, blank=True, help_text="GitHub's owner/name, after redirects."
+    )
+    state = models.CharField(max_length=16, choices=STATES, default=OK)
+    stars = models.PositiveIntegerField(null=True, blank=True, help_text="The last count read.")
+    etag = models.CharField(max_length=200, blank=True, help_text="Of the last answer, for If-None-Match.")
+    checked_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "repositories"
+
+    def __str__(self) -> str:
+        return self.full_name or self.name
+
+    @property
+    def url(self) -> str:
+        return f"https://github.com/{self}"
+
+
+class StarCount(models.Model):
+    """A repository's star count from the moment it was read. A sample is added only when the count
+    differs from the last one, so a count holds until the next sample and re-reading adds nothing."""
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="star_counts")
+    at = models.DateTimeField()
+    stars = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["at"]
+        indexes = [models.Index(fields=["repository", "at"], name="starcount_series")]
+
+    def __str__(self) -> str:
+        return f"{self.repository}: {self.stars} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class GitHubQuota(models.Model):
+    """The GitHub API quota as its last answer told (x-ratelimit-*), and how long the sync must wait
+    after hitting a limit. One row: shared by every worker, shown on the operator's status page."""
+
+    limit = models.PositiveIntegerField(null=True, blank=True)
+    remaining = models.PositiveIntegerField(null=True, blank=True)
+    reset_at = models.DateTimeField(null=True, blank=True)
+    paused_until = models.DateTimeField(null=True, blank=True)
+    pause_reason = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"GitHub quota {self.remaining}/{self.limit}"

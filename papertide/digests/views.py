@@ -53,24 +53,32 @@ def subscribe(request):
         receiving = (
             subscription is not None and subscription.confirmed_at and subscription.state != "unsubscribed"
         )
+        created = subscription is None
         if subscription is None:
             subscription = form.save()
         elif not receiving:  # asked again before confirming, or after unsubscribing: confirm anew
             subscription.resubscribe(**{name: form.cleaned_data[name] for name in SettingsForm.Meta.fields})
-        if RateBucket.take(f"digest-mail:{email}", MAILS_PER_ADDRESS_PER_DAY, 86400):
-            if receiving:  # someone asked for an address that already gets the digest: tell its owner only
-                emails.send(
-                    "digest-manage", email, {"manage": link("digest-manage", subscription, "manage", request)}
-                )
-            else:
-                emails.send(
-                    "digest-confirm",
-                    email,
-                    {
-                        "link": link("digest-confirm", subscription, "confirm", request),
-                        "subscription": subscription,
-                    },
-                )
+        bucket = f"digest-mail:{email}"
+        if RateBucket.take(bucket, MAILS_PER_ADDRESS_PER_DAY, 86400):
+            try:
+                if receiving:  # someone asked for an address that already gets the digest: tell its owner
+                    manage = link("digest-manage", subscription, "manage", request)
+                    emails.send("digest-manage", email, {"manage": manage})
+                else:
+                    emails.send(
+                        "digest-confirm",
+                        email,
+                        {
+                            "link": link("digest-confirm", subscription, "confirm", request),
+                            "subscription": subscription,
+                        },
+                    )
+            except emails.MailNotSent:
+                # Nothing half-done: a subscription made for this mail goes, the mail's token comes back.
+                if created:
+                    subscription.delete()
+                RateBucket.give_back(bucket)
+                return emails.not_sent_page(request)
         # The same answer whoever owns the address, so the page tells no one who is subscribed.
         return render(request, "digests/check_inbox.html", {"email": email})
     return render(request, "digests/subscribe.html", {"form": form}, status=400 if form.errors else 200)

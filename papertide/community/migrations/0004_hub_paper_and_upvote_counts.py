@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0004_codelink_source'),
+        ('catalog', '0005_codelink_source'),
         ('community', '0003_comments'),
     ]
 

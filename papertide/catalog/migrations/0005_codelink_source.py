@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0003_synthetic'),
+        ('catalog', '0004_github_repositories'),
     ]
 
     operations = [
