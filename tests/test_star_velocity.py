@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from papertide.catalog.github import (
-    gain,
     paper_star_gains,
     record_answer,
     star_gain,
@@ -21,6 +20,7 @@ from papertide.catalog.github import (
     star_velocity,
 )
 from papertide.catalog.models import CodeLink, Paper, Repository, StarCount
+from papertide.catalog.series import gain
 from papertide.catalog.sources.github import Quota, RepoAnswer
 from tests.conftest import data_path
 

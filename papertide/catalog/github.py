@@ -17,10 +17,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from .models import CodeLink, GitHubQuota, Repository, StarCount
+from .series import series_gain, window_gains
 from .sources.github import PRIMARY_WINDOW, GitHubClient, Quota, RateLimited, RepoAnswer
 
 log = logging.getLogger("papertide.github")
@@ -219,21 +220,6 @@ def github_pause(now: datetime) -> tuple[datetime, str] | None:
 # --- Star velocity -------------------------------------------------------------------------------------
 
 
-def gain(at_start: int | None, first_inside: int | None, at_end: int | None) -> int:
-    """Stars gained over a window, from the count at its start (the last sample at or before it), the first
-    sample inside it, and the count at its end (the last sample at or before it).
-
-    A count holds until the next sample (samples are only added on change; a gap between samples, or days
-    the sync did not run, mean the count is not known to have moved). A series that starts inside the
-    window gains from its first sample, so a single sample gains nothing: no rate is guessed from one
-    count. The gain can be negative (people unstar); `velocity` counts that as no gain.
-    """
-    if at_end is None:
-        return 0
-    start = at_start if at_start is not None else first_inside
-    return at_end - (start if start is not None else at_end)
-
-
 def velocity(stars_gained: int) -> float:
     """The log-scaled gain trending adds: log(1 + gain), a loss counting as no gain. Logarithmic because
     gains span orders of magnitude (a few stars to thousands a week) and a paper's interest does not."""
@@ -245,19 +231,9 @@ def star_gain(
 ) -> int:
     """Stars gained over the `days` days up to `now` (see `gain`), from a repository's series or from
     (time, stars) pairs in any order."""
-    start = now - timedelta(days=days)
     if isinstance(repository_or_series, Repository):
         return star_gains([repository_or_series.pk], now, days).get(repository_or_series.pk, 0)
-    at_start = first_inside = at_end = None
-    for at, stars in sorted(repository_or_series):
-        if at > now:
-            break
-        if at <= start:
-            at_start = stars
-        elif first_inside is None:
-            first_inside = stars
-        at_end = stars
-    return gain(at_start, first_inside, at_end)
+    return series_gain(repository_or_series, now, days)
 
 
 def star_velocity(
@@ -269,22 +245,9 @@ def star_velocity(
 
 def star_gains(repository_ids: Iterable[int], now: datetime, days: int | None = None) -> dict[int, int]:
     """Stars gained by many repositories over the last `days` days, in one query (see `gain`)."""
-    start = now - timedelta(days=days or settings.PAPERTIDE_STAR_VELOCITY_DAYS)
-    samples = StarCount.objects.filter(repository=OuterRef("pk"))
-
-    def stars(sample_filter: dict, order: str):
-        return Subquery(samples.filter(**sample_filter).order_by(order).values("stars")[:1])
-
-    rows = (
-        Repository.objects.filter(pk__in=list(repository_ids))
-        .annotate(
-            at_start=stars({"at__lte": start}, "-at"),
-            first_inside=stars({"at__gt": start, "at__lte": now}, "at"),
-            at_end=stars({"at__lte": now}, "-at"),
-        )
-        .values_list("pk", "at_start", "first_inside", "at_end")
-    )
-    return {pk: gain(s, f, e) for pk, s, f, e in rows}
+    days = days or settings.PAPERTIDE_STAR_VELOCITY_DAYS
+    repositories = Repository.objects.filter(pk__in=list(repository_ids))
+    return window_gains(repositories, StarCount.objects, "repository", "stars", now, days)
 
 
 def paper_star_gains(paper_ids: Iterable[int], now: datetime, days: int | None = None) -> dict[int, int]:
