@@ -75,7 +75,7 @@ def test_workers_at_once_share_the_embedding_work(monkeypatch):
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        pytest.skip("workers share the work through row locks (SKIP LOCKED): the PostgreSQL run")
+        pytest.skip("workers share the work through claims on one database: the PostgreSQL run")
     from papertide.search import embedding
 
     import_sample(48, embed=False)
