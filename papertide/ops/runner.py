@@ -75,10 +75,6 @@ def beat(owner: str, started_at: datetime, current_job: str = "") -> None:
 class Runner:
     """Runs jobs for one worker (`owner`), writing their progress and summaries to `write`."""
 
-    def beat(self, current_job: str = "") -> None:
-        if self.heartbeat:
-            beat(self.owner, self.started_at, current_job)
-
     def __init__(
         self,
         jobs: Iterable[Registered],
@@ -92,6 +88,10 @@ class Runner:
         self.owner, self.write, self.should_stop = owner, write, should_stop
         self.started_at = timezone.now()
         self.printed: dict[str, str] = {}  # the last summary written per job, not repeated when unchanged
+
+    def beat(self, current_job: str = "") -> None:
+        if self.heartbeat:
+            beat(self.owner, self.started_at, current_job)
 
     def rows(self) -> list[Job]:
         return list(Job.objects.filter(name__in=list(self.jobs)).only("name", "next_run_at", "lease_until"))
