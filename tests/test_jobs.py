@@ -253,3 +253,17 @@ def test_housekeeping_prunes_idle_buckets_expired_sessions_and_old_heartbeats():
     assert "pruned 2 idle rate-limit buckets, 1 expired sessions, 1 old worker heartbeats" in out.getvalue()
     assert set(WorkerHeartbeat.objects.values_list("worker", flat=True)) == {"alive:2"}
     assert SessionStore().exists(kept.session_key) and not SessionStore().exists(session.session_key)
+
+
+def test_worker_once_with_jobs_runs_only_those_and_writes_its_heartbeat():
+    out = io.StringIO()
+    call_command("worker", "--once", "--jobs", "display-text", "housekeeping", stdout=out)
+    assert set(Job.objects.exclude(last_succeeded_at=None).values_list("name", flat=True)) == {
+        "display-text",
+        "housekeeping",
+    }
+    assert "display-text: cleaned the display text of 0 papers (" in out.getvalue()
+    assert "embedding:" not in out.getvalue()
+    (heartbeat,) = WorkerHeartbeat.objects.all()
+    assert heartbeat.worker == runner.worker_name() and heartbeat.current_job == ""
+    assert WorkerHeartbeat.freshest() == heartbeat.seen_at

@@ -1,15 +1,18 @@
 """papertide worker: the background loop that runs the registered jobs (ops.jobs) when they are due."""
 
+import logging
 import signal
 import threading
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections, connection
+from django.db import DatabaseError, close_old_connections, connection
 from django.utils import timezone
 
 from papertide.ops import runner
 from papertide.ops.jobs import JOBS, Registered
+
+log = logging.getLogger("papertide.jobs")
 
 
 def selected(names: list[str] | None) -> list[Registered]:
@@ -36,8 +39,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, once, jobs, sleep, batch_size, **options):
         chosen = selected(jobs)
-        if batch_size:
-            settings.PAPERTIDE_EMBEDDING_BATCH = batch_size
+        configured = settings.PAPERTIDE_EMBEDDING_BATCH
+        settings.PAPERTIDE_EMBEDDING_BATCH = batch_size or configured  # for this run only
+        try:
+            self.loop(chosen, once, sleep)
+        finally:
+            settings.PAPERTIDE_EMBEDDING_BATCH = configured
+
+    def loop(self, chosen: list[Registered], once: bool, sleep: float | None) -> None:
         poll = sleep if sleep is not None else settings.PAPERTIDE_WORKER_POLL_SECONDS
         stopping = threading.Event()
         for signum in (signal.SIGTERM, signal.SIGINT):
@@ -50,11 +59,17 @@ class Command(BaseCommand):
         while not stopping.is_set():
             if not connection.in_atomic_block:  # (inside a test's transaction there is nothing to renew)
                 close_old_connections()
-            work.beat()
-            work.run_due()
+            try:
+                work.beat()
+                work.run_due()
+                soonest = work.next_due(work.rows())
+            except DatabaseError:  # the database restarting, say: the worker waits and tries again
+                if once:
+                    raise
+                log.exception("worker pass failed; trying again in %.0f s", poll)
+                soonest = None
             if once:
                 break
-            soonest = work.next_due(work.rows())
             wait = poll if soonest is None else (soonest - timezone.now()).total_seconds()
             # Woken at once by SIGTERM; never a busy loop on a job another worker holds.
             stopping.wait(min(max(wait, 0.1), poll))
