@@ -267,3 +267,13 @@ def test_worker_once_with_jobs_runs_only_those_and_writes_its_heartbeat():
     (heartbeat,) = WorkerHeartbeat.objects.all()
     assert heartbeat.worker == runner.worker_name() and heartbeat.current_job == ""
     assert WorkerHeartbeat.freshest() == heartbeat.seen_at
+
+
+def test_keyword_stats_job_counts_on_postgresql_and_leaves_sqlite_to_its_index():
+    out = io.StringIO()
+    call_command("jobs", "run", "keyword-stats", stdout=out)
+    if connection.vendor == "postgresql":
+        assert "keyword-stats: counted the papers of 0 common words" in out.getvalue()  # an empty catalog
+    else:
+        assert "nothing to count: the keyword index keeps its own word counts" in out.getvalue()
+    assert Job.objects.get(name="keyword-stats").runs == 1
