@@ -316,6 +316,21 @@ PAPERTIDE_GITHUB_RECENT_DAYS = env_int("PAPERTIDE_GITHUB_RECENT_DAYS", 7, minimu
 PAPERTIDE_GITHUB_GONE_DAYS = env_int("PAPERTIDE_GITHUB_GONE_DAYS", 7, minimum=1)
 PAPERTIDE_STAR_VELOCITY_DAYS = env_int("PAPERTIDE_STAR_VELOCITY_DAYS", 7, minimum=1)
 
+# The worker and its jobs (docs/operations.md, "Jobs"). How often each job runs, in seconds after its last
+# run ends; the worker sleeps at most PAPERTIDE_WORKER_POLL_SECONDS between two looks at the schedule.
+PAPERTIDE_WORKER_POLL_SECONDS = env_float("PAPERTIDE_WORKER_POLL_SECONDS", 5.0, minimum=0.1)
+# A running job's lease: renewed while it runs; a job whose worker died runs again once it has run out.
+PAPERTIDE_JOB_LEASE_SECONDS = env_float("PAPERTIDE_JOB_LEASE_SECONDS", 600.0, minimum=10.0)
+PAPERTIDE_JOB_EMBEDDING_SECONDS = env_float("PAPERTIDE_JOB_EMBEDDING_SECONDS", 10.0, minimum=1.0)
+PAPERTIDE_JOB_DISPLAY_TEXT_SECONDS = env_float("PAPERTIDE_JOB_DISPLAY_TEXT_SECONDS", 60.0, minimum=1.0)
+PAPERTIDE_JOB_KEYWORD_STATS_SECONDS = env_float("PAPERTIDE_JOB_KEYWORD_STATS_SECONDS", 21600.0, minimum=1.0)
+PAPERTIDE_JOB_DIGESTS_SECONDS = env_float("PAPERTIDE_JOB_DIGESTS_SECONDS", 60.0, minimum=1.0)
+PAPERTIDE_JOB_HOUSEKEEPING_SECONDS = env_float("PAPERTIDE_JOB_HOUSEKEEPING_SECONDS", 86400.0, minimum=1.0)
+# Papers the embedding job encodes per batch (a stop request waits at most one batch), and how long its
+# claim on a batch lasts (a batch of a worker that died is embedded by another once the claim runs out).
+PAPERTIDE_EMBEDDING_BATCH = env_int("PAPERTIDE_EMBEDDING_BATCH", 64, minimum=1)
+PAPERTIDE_EMBEDDING_LEASE_SECONDS = env_float("PAPERTIDE_EMBEDDING_LEASE_SECONDS", 600.0, minimum=10.0)
+
 # Pages.
 PAPERTIDE_PAGE_SIZE = env_int("PAPERTIDE_PAGE_SIZE", 25, minimum=1)
 

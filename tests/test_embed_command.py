@@ -75,7 +75,7 @@ def test_workers_at_once_share_the_embedding_work(monkeypatch):
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        pytest.skip("workers share the work through row locks (SKIP LOCKED): the PostgreSQL run")
+        pytest.skip("workers share the work through claims on one database: the PostgreSQL run")
     from papertide.search import embedding
 
     import_sample(48, embed=False)
@@ -91,3 +91,44 @@ def test_workers_at_once_share_the_embedding_work(monkeypatch):
     assert not at_once(lambda _: embedding.embed_pending(batch_size=8), 2)
     assert len(embedded) == len(set(embedded)) == 48  # every paper embedded once, by one of them
     assert coverage() == (48, 48)
+
+
+def test_papers_claimed_by_another_worker_are_left_to_it_until_its_claim_runs_out():
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from papertide.search import embedding
+    from papertide.search.models import EmbeddingClaim
+
+    papers = import_sample(6, embed=False)
+    now = timezone.now()
+    held, dead = papers[:2], papers[2:4]
+    for paper in held:  # a live worker's claim
+        EmbeddingClaim.objects.create(paper=paper, owner="alive:1", until=now + timedelta(minutes=5))
+    for paper in dead:  # a worker that died mid-batch
+        EmbeddingClaim.objects.create(paper=paper, owner="dead:2", until=now - timedelta(seconds=1))
+
+    assert embedding.embed_pending(batch_size=3) == 4
+    assert set(embedding.pending()) == set(held)
+    assert set(EmbeddingClaim.objects.values_list("owner", flat=True)) == {"alive:1"}  # ours released
+    with time_machine.travel(now + timedelta(minutes=6)):
+        assert embedding.embed_pending(batch_size=3) == 2
+    assert coverage() == (6, 6) and not EmbeddingClaim.objects.exists()
+
+
+def test_a_batch_that_fails_to_encode_releases_its_claims(monkeypatch):
+    from papertide.search import embedding
+    from papertide.search.models import EmbeddingClaim
+
+    import_sample(4, embed=False)
+
+    def broken(papers):
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(embedding, "embed_batch", broken)
+    with pytest.raises(RuntimeError):
+        embedding.embed_pending(batch_size=2)
+    assert not EmbeddingClaim.objects.exists()  # the next run takes them at once, not after the lease
+    assert embedding.pending().count() == 4

@@ -55,4 +55,4 @@ def test_the_worker_writes_progress_lines(monkeypatch):
     call_command("worker", "--once", "--batch-size", "4", stdout=out)
     lines = out.getvalue().splitlines()
     assert "4 of 12 papers embedded" in "\n".join(lines)
-    assert "embedded 12 papers" in lines
+    assert any(line.startswith("embedding: embedded 12 papers (") for line in lines)

@@ -7,9 +7,10 @@ seconds.
 The budget picks which papers the keyword side proposes; it does not decide the keyword score of the
 semantic side's candidates, which are ranked by id (backends/postgres.py), a hundred or so a query."""
 
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from collections.abc import Callable
+from datetime import datetime
 
-from papertide.caches import ProcessCache
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from . import backends, keyword
 
@@ -25,7 +26,6 @@ POSTINGS_BUDGET = 1_000
 RANK_CAP = POSTINGS_BUDGET
 # With filters (category, dates, code), the most matching papers a query looks at before filtering.
 FILTERED_MATCHES = 5 * RANK_CAP
-REFRESH_SECONDS = 6 * 3600
 
 
 def lexemes(text: str, using: str = DEFAULT_DB_ALIAS) -> list[tuple[str, int]]:
@@ -73,21 +73,10 @@ def refresh_term_stats(using: str = DEFAULT_DB_ALIAS) -> int:
         return cursor.rowcount
 
 
-# When the word counts were last refreshed, for the worker; stored before the count runs, so a count that
-# fails waits its turn like one that succeeds (a scan of the whole column is too costly to repeat at once).
-_refreshed = ProcessCache("search.term_stats_refreshed", ttl=REFRESH_SECONDS)
-
-
-def refresh_when_due() -> int | None:
-    """For the worker: count again at start, then every REFRESH_SECONDS, where the backend keeps word counts
-    of its own (PostgreSQL); the number of lexemes stored, None when nothing was counted."""
-    backend = backends.current()
-    due = False
-
-    def mark_due() -> bool:
-        nonlocal due
-        due = True
-        return True
-
-    _refreshed.get(backend.alias, mark_due)
-    return backend.refresh_term_counts() if due else None
+def term_stats_job(*, now: datetime, should_stop: Callable[[], bool], write: Callable[[str], None]) -> str:
+    """For the worker (every PAPERTIDE_JOB_KEYWORD_STATS_SECONDS): count again where the backend keeps
+    word counts of its own (PostgreSQL); SQLite's FTS5 index keeps them itself."""
+    stored = backends.current().refresh_term_counts()
+    if stored is None:
+        return "nothing to count: the keyword index keeps its own word counts"
+    return f"counted the papers of {stored:,} common words"

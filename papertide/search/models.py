@@ -20,6 +20,22 @@ class PaperVector(models.Model):
         return f"vector of paper {self.paper_id} ({self.model})"
 
 
+class EmbeddingClaim(models.Model):
+    """A worker's claim on a paper it is embedding, until `until`: claims are taken in a short transaction
+    and released with the vectors, so no transaction stays open while the model encodes (a row lock
+    held across the encoding kept a transaction open for the whole batch). A claim whose worker died runs
+    out and is taken over (search.embedding.claim)."""
+
+    paper = models.OneToOneField(
+        "catalog.Paper", on_delete=models.CASCADE, primary_key=True, related_name="embedding_claim"
+    )
+    owner = models.CharField(max_length=200)
+    until = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"paper {self.paper_id} claimed by {self.owner} until {self.until}"
+
+
 class TermStat(models.Model):
     """PostgreSQL only: how many papers each common full-text lexeme occurs in, from ts_stat(), so that a
     query can leave out words too common to be worth ranking (the postings budget of docs/search.md).

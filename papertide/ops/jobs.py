@@ -1,0 +1,101 @@
+"""The worker's periodic jobs, registered in one place: the `register(...)` calls at the end of this file.
+
+A job is a plain function in the app that owns the work:
+
+    def some_job(*, now: datetime, should_stop: Callable[[], bool], write: Callable[[str], None]) -> str
+
+It does its work (asking should_stop() between units of work, writing progress lines with write()),
+returns a one-line summary, and raises on failure. It must be safe to run again, and must not hold the
+database's write lock while it computes or waits on the network. Its schedule is a function giving the
+next run after a time (`Every(setting)`: every N seconds, N a setting), counted from the end of a run.
+ops.runner claims, runs and records jobs; the schedule itself lives in the database (ops.models.Job).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+
+from papertide.digests.delivery import send_due
+from papertide.search.embedding import display_text_job, embedding_job
+from papertide.search.keyword_pg import term_stats_job
+from papertide.search.progress import duration
+
+from .housekeeping import housekeeping_job
+
+JobFunction = Callable[..., str]
+Schedule = Callable[[datetime], datetime]
+
+
+class Every:
+    """Every N seconds, N read from a setting at each use (so a test's settings override applies)."""
+
+    def __init__(self, setting: str):
+        self.setting = setting
+
+    @property
+    def seconds(self) -> float:
+        return float(getattr(settings, self.setting))
+
+    def __call__(self, after: datetime) -> datetime:
+        return after + timedelta(seconds=self.seconds)
+
+    def __str__(self) -> str:
+        return f"every {duration(self.seconds)}"
+
+
+@dataclass(frozen=True)
+class Registered:
+    name: str
+    run: JobFunction
+    schedule: Schedule
+    description: str
+
+    @property
+    def schedule_text(self) -> str:
+        """How the table shows the schedule: its str() when it has one of its own, else its docstring."""
+        if type(self.schedule).__str__ is not object.__str__:
+            return str(self.schedule)
+        doc = (getattr(self.schedule, "__doc__", None) or "").strip()
+        return doc.splitlines()[0] if doc else getattr(self.schedule, "__name__", "custom")
+
+
+JOBS: dict[str, Registered] = {}
+
+
+def register(name: str, run: JobFunction, schedule: Schedule, description: str) -> None:
+    JOBS[name] = Registered(name, run, schedule, description)
+
+
+def send_digests(*, now: datetime, should_stop: Callable[[], bool], write: Callable[[str], None]) -> str:
+    """digests.delivery.send_due for the worker: plan the outbox, send what is due."""
+    return f"digests: {send_due(now=now, should_stop=should_stop)}"
+
+
+# --- the registry: one call per job, run in this order when several are due at once --------------------
+register(
+    "embedding",
+    embedding_job,
+    Every("PAPERTIDE_JOB_EMBEDDING_SECONDS"),
+    "embed papers without a vector of the configured model, until none is left",
+)
+register(
+    "display-text",
+    display_text_job,
+    Every("PAPERTIDE_JOB_DISPLAY_TEXT_SECONDS"),
+    "fill the cleaned title and abstract of papers that lack them",
+)
+register(
+    "keyword-stats",
+    term_stats_job,
+    Every("PAPERTIDE_JOB_KEYWORD_STATS_SECONDS"),
+    "PostgreSQL: count how many papers each common word is in (SQLite's index keeps its own counts)",
+)
+register("digests", send_digests, Every("PAPERTIDE_JOB_DIGESTS_SECONDS"), "send the digests that are due")
+register(
+    "housekeeping",
+    housekeeping_job,
+    Every("PAPERTIDE_JOB_HOUSEKEEPING_SECONDS"),
+    "prune idle rate-limit buckets, expired sessions, old worker heartbeats and dead embedding claims",
+)
