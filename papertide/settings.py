@@ -330,6 +330,8 @@ PAPERTIDE_JOB_HOUSEKEEPING_SECONDS = env_float("PAPERTIDE_JOB_HOUSEKEEPING_SECON
 # claim on a batch lasts (a batch of a worker that died is embedded by another once the claim runs out).
 PAPERTIDE_EMBEDDING_BATCH = env_int("PAPERTIDE_EMBEDDING_BATCH", 64, minimum=1)
 PAPERTIDE_EMBEDDING_LEASE_SECONDS = env_float("PAPERTIDE_EMBEDDING_LEASE_SECONDS", 600.0, minimum=10.0)
+# How long one run of the embedding job goes on before the worker gives its other due jobs a turn.
+PAPERTIDE_EMBEDDING_RUN_SECONDS = env_float("PAPERTIDE_EMBEDDING_RUN_SECONDS", 120.0, minimum=1.0)
 
 # Pages.
 PAPERTIDE_PAGE_SIZE = env_int("PAPERTIDE_PAGE_SIZE", 25, minimum=1)

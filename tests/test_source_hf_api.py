@@ -16,8 +16,9 @@ from papertide.catalog.models import CodeLink, IngestRun, Paper
 from papertide.catalog.records import PaperRecord
 from papertide.catalog.services import ingest
 from papertide.catalog.sources.hf_daily import is_captures
-from papertide.community.hf_sync import HfSyncError, next_hf_sync, sync_hf
+from papertide.community.hf_sync import HfSyncError, sync_hf
 from papertide.community.models import DailyEntry, HubPaper, UpvoteCount
+from papertide.ops import jobs
 from tests.conftest import data_path
 from tests.hf_captures import captures, committed_at, serve, write_captures
 from tests.replay import ReplayServer, Reply
@@ -245,7 +246,7 @@ def test_sync_hf_reads_today_and_yesterday_in_utc(hub):
     assert summary.startswith(f"Hugging Face 2025-01-10, 2025-01-09: {new} new, 0 updated papers")
     assert [line[:12] for line in lines] == ["2025-01-10: ", "2025-01-09: "]
     assert set(UpvoteCount.objects.values_list("at", flat=True)) == {now}
-    assert next_hf_sync(now) == now + timedelta(minutes=30)
+    assert jobs.JOBS["hf-sync"].schedule(now) == now + timedelta(minutes=30)
 
 
 def test_sync_hf_stops_when_asked_and_raises_after_storing_the_day_that_worked(hub):

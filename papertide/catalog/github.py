@@ -1,10 +1,10 @@
 """GitHub signals: the repositories that papers link to, their stars over time, and the GitHub quota.
 
-The worker runs `sync_github` on a schedule (`next_github_sync`). It links every "github" code link to its
-Repository, then reads the stars of the repositories due (the papers of recent daily lists first, then
-the rest, the longest unchecked first), a network request at a time, each answer written in its own short
-transaction. A count is added to the repository's series only when it changed, so a re-read adds nothing;
-`star_gain` and `star_velocity` read the series.
+The worker runs `sync_github` every PAPERTIDE_GITHUB_INTERVAL seconds (ops.jobs). It links every
+"github" code link to its Repository, then reads the stars of the repositories due (the papers of
+recent daily lists first, then the rest, the longest unchecked first), a network request at a time, each
+answer written in its own short transaction. A count is added to the repository's series only when it
+changed, so a re-read adds nothing; `star_gain` and `star_velocity` read the series.
 """
 
 import logging
@@ -87,11 +87,6 @@ def due_repositories(now: datetime):
         .annotate(recent=Exists(recent))
         .order_by("-recent", F("checked_at").asc(nulls_first=True), "pk")
     )
-
-
-def next_github_sync(after: datetime) -> datetime:
-    """The GitHub sync's schedule: every PAPERTIDE_GITHUB_INTERVAL seconds."""
-    return after + timedelta(seconds=settings.PAPERTIDE_GITHUB_INTERVAL)
 
 
 def sync_github(*, now: datetime, should_stop: Callable[[], bool], write: Callable[[str], None]) -> str:

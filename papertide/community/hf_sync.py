@@ -4,9 +4,7 @@ transaction is open while a request waits on the network."""
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-
-from django.conf import settings
+from datetime import UTC, date, datetime
 
 from papertide.catalog.services import IngestStats, ingest
 from papertide.catalog.sources.hf_daily import HuggingFaceDaily, days_back
@@ -70,8 +68,3 @@ def sync_hf(*, now: datetime, should_stop: Callable[[], bool], write: Callable[[
     counts = sum(r.counts for r in results)
     days = ", ".join(str(r.day) for r in results)
     return f"Hugging Face {days}: {new} new, {updated} updated papers, {counts} upvote counts recorded"
-
-
-def next_hf_sync(after: datetime) -> datetime:
-    """The job's schedule: every PAPERTIDE_HF_SYNC_MINUTES."""
-    return after + timedelta(minutes=settings.PAPERTIDE_HF_SYNC_MINUTES)

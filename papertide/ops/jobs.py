@@ -17,8 +17,10 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
+from papertide.catalog.github import sync_github
+from papertide.community.hf_sync import sync_hf
 from papertide.digests.delivery import send_due
-from papertide.search.embedding import display_text_job, embedding_job
+from papertide.search.embedding import coverage, display_text_job, embedding_job
 from papertide.search.keyword_pg import term_stats_job
 from papertide.search.progress import duration
 
@@ -31,18 +33,38 @@ Schedule = Callable[[datetime], datetime]
 class Every:
     """Every N seconds, N read from a setting at each use (so a test's settings override applies)."""
 
-    def __init__(self, setting: str):
-        self.setting = setting
+    def __init__(self, setting: str, unit: float = 1.0):
+        self.setting, self.unit = setting, unit  # unit: seconds in one of the setting's (60: minutes)
 
     @property
     def seconds(self) -> float:
-        return float(getattr(settings, self.setting))
+        return float(getattr(settings, self.setting)) * self.unit
 
     def __call__(self, after: datetime) -> datetime:
         return after + timedelta(seconds=self.seconds)
 
     def __str__(self) -> str:
         return f"every {duration(self.seconds)}"
+
+
+class UntilDone(Every):
+    """Every N seconds while there is nothing to do; due again at once while work is left, so that a long
+    backlog is worked through in bounded runs with the other due jobs (longer overdue) taking turns."""
+
+    def __init__(self, setting: str, work_left: Callable[[], bool]):
+        super().__init__(setting)
+        self.work_left = work_left
+
+    def __call__(self, after: datetime) -> datetime:
+        return after if self.work_left() else super().__call__(after)
+
+    def __str__(self) -> str:
+        return f"{super().__str__()}, at once while work is left"
+
+
+def embedding_left() -> bool:
+    embedded, papers = coverage()
+    return embedded < papers
 
 
 @dataclass(frozen=True)
@@ -75,10 +97,22 @@ def send_digests(*, now: datetime, should_stop: Callable[[], bool], write: Calla
 
 # --- the registry: one call per job, run in this order when several are due at once --------------------
 register(
+    "hf-sync",
+    sync_hf,
+    Every("PAPERTIDE_HF_SYNC_MINUTES", unit=60),
+    "read today's and yesterday's Hugging Face daily papers: new papers, upvotes, links",
+)
+register(
+    "github",
+    sync_github,
+    Every("PAPERTIDE_GITHUB_INTERVAL"),
+    "read the stars of the GitHub repositories papers link to (conditional requests, within the quota)",
+)
+register(
     "embedding",
     embedding_job,
-    Every("PAPERTIDE_JOB_EMBEDDING_SECONDS"),
-    "embed papers without a vector of the configured model, until none is left",
+    UntilDone("PAPERTIDE_JOB_EMBEDDING_SECONDS", embedding_left),
+    "embed papers without a vector of the configured model, for up to PAPERTIDE_EMBEDDING_RUN_SECONDS a run",
 )
 register(
     "display-text",

@@ -3,6 +3,7 @@
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -178,8 +179,16 @@ def embedding_job(*, now: datetime, should_stop: Callable[[], bool], write: Call
         # Every paper has a vector of this model (one at most each): the idle worker's look every few
         # seconds costs two index counts (1 ms at 75,000 papers), not pending()'s scan of the catalog (37 ms).
         return "embedded 0 papers"
-    done = embed_reporting(write, settings.PAPERTIDE_EMBEDDING_BATCH, should_stop=should_stop)
-    return f"embedded {done:,} papers" + (" (stopped)" if should_stop() else "")
+    # A run ends after PAPERTIDE_EMBEDDING_RUN_SECONDS, so that a large backlog (40 minutes for 75,000
+    # papers) does not keep the other jobs (the harvests, the digests) waiting; it is due again at once.
+    deadline = time.monotonic() + settings.PAPERTIDE_EMBEDDING_RUN_SECONDS
+    out_of_time = lambda: time.monotonic() > deadline  # noqa: E731
+    done = embed_reporting(
+        write, settings.PAPERTIDE_EMBEDDING_BATCH, should_stop=lambda: should_stop() or out_of_time()
+    )
+    return f"embedded {done:,} papers" + (
+        " (stopped)" if should_stop() else " (more left)" if out_of_time() else ""
+    )
 
 
 def display_text_job(*, now: datetime, should_stop: Callable[[], bool], write: Callable[[str], None]) -> str:
