@@ -177,10 +177,14 @@ def in_categories(stream: Iterable, categories: Iterable[str]) -> Iterator:
 
 
 def until_stopped(stream: Iterable, should_stop: ShouldStop) -> Iterator:
+    """The stream until should_stop() says stop: checked before each item, and right after a page's
+    Checkpoint is stored, so that a stop asks for no further page."""
     for item in stream:
         if should_stop():
             raise Stopped("stopped on request")
         yield item
+        if isinstance(item, Checkpoint) and should_stop():
+            raise Stopped("stopped on request")
 
 
 def oai_key(params: dict) -> str:
