@@ -17,7 +17,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from papertide.catalog import harvest
-from papertide.catalog.harvest import harvest_arxiv, next_harvest_after, next_reconcile_after, reconcile_arxiv
+from papertide.catalog.harvest import (
+    harvest_arxiv,
+    next_harvest_after,
+    next_reconcile_after,
+    previous_announcement,
+    reconcile_arxiv,
+)
 from papertide.catalog.models import IngestRun, Paper
 from papertide.catalog.records import SourceError
 from papertide.catalog.sources.arxiv_api import listing_query
@@ -139,6 +145,14 @@ def test_harvest_times_follow_new_york_summer_time_and_the_settings(settings):
     settings.PAPERTIDE_ARXIV_ANNOUNCE_TIME = datetime(2000, 1, 1, 14).time()
     settings.PAPERTIDE_ARXIV_HARVEST_DELAY_MINUTES = 0
     assert next_harvest_after(utc(2026, 11, 2, 1, 30)) == utc(2026, 11, 2, 19)  # Monday 14:00 EST
+
+
+def test_previous_announcement_is_the_last_one_at_or_before_the_time():
+    assert previous_announcement(utc(2026, 11, 5, 1, 0)) == utc(2026, 11, 5, 1, 0)  # Wednesday 20:00 EST
+    assert previous_announcement(utc(2026, 11, 5, 0, 59)) == utc(2026, 11, 4, 1, 0)
+    # Over arXiv's weekend: Thursday's, until Sunday evening's.
+    assert previous_announcement(utc(2026, 11, 9, 0, 59)) == utc(2026, 11, 6, 1, 0)
+    assert previous_announcement(utc(2026, 3, 9, 0, 0)) == utc(2026, 3, 9, 0, 0)  # Sunday 20:00 EDT
 
 
 def test_reconciliation_is_weekly_at_the_day_and_time_set(settings):

@@ -45,19 +45,34 @@ ShouldStop = Callable[[], bool]
 # --- schedules --------------------------------------------------------------------------------------------
 
 
+def announcement_on(day: date) -> datetime | None:
+    """When arXiv announces on a day in New York (in UTC), or None on Fridays and Saturdays."""
+    if day.weekday() not in ANNOUNCE_WEEKDAYS:
+        return None
+    return datetime.combine(day, settings.PAPERTIDE_ARXIV_ANNOUNCE_TIME, tzinfo=ARXIV_ZONE).astimezone(UTC)
+
+
 def next_harvest_after(t: datetime) -> datetime:
     """The first harvest time after t (UTC): PAPERTIDE_ARXIV_HARVEST_DELAY_MINUTES after an announcement,
     Sunday to Thursday at PAPERTIDE_ARXIV_ANNOUNCE_TIME in New York, whether summer time is on or not."""
     delay = timedelta(minutes=settings.PAPERTIDE_ARXIV_HARVEST_DELAY_MINUTES)
     day = (t - delay).astimezone(ARXIV_ZONE).date() - timedelta(days=1)
     while True:
-        if day.weekday() in ANNOUNCE_WEEKDAYS:
-            announced = datetime.combine(day, settings.PAPERTIDE_ARXIV_ANNOUNCE_TIME, tzinfo=ARXIV_ZONE)
-            # In UTC, so that the delay is elapsed time even across a change to or from summer time.
-            at = announced.astimezone(UTC) + delay
-            if at > t:
-                return at
+        announced = announcement_on(day)
+        # The delay is added in UTC: elapsed time, even across a change to or from summer time.
+        if announced is not None and announced + delay > t:
+            return announced + delay
         day += timedelta(days=1)
+
+
+def previous_announcement(t: datetime) -> datetime:
+    """The last announcement at or before t (UTC): what a harvest finished after t should have read."""
+    day = t.astimezone(ARXIV_ZONE).date() + timedelta(days=1)
+    while True:
+        announced = announcement_on(day)
+        if announced is not None and announced <= t:
+            return announced
+        day -= timedelta(days=1)
 
 
 def next_reconcile_after(t: datetime) -> datetime:
