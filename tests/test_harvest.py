@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from papertide.catalog import harvest
 from papertide.catalog.harvest import (
@@ -27,6 +28,7 @@ from papertide.catalog.harvest import (
 from papertide.catalog.models import IngestRun, Paper
 from papertide.catalog.records import SourceError
 from papertide.catalog.sources.arxiv_api import listing_query
+from papertide.catalog.sources.http import PoliteClient
 from tests.conftest import data_path
 from tests.replay import ReplayServer, Reply
 
@@ -225,11 +227,11 @@ def test_when_both_fail_the_harvest_raises_and_the_next_one_asks_from_the_same_d
     settings.PAPERTIDE_CATEGORIES = ["cs.DM"]
     succeeded_at(NEW_YORK_EVENING)
 
-    with pytest.raises(SourceError, match="HTTP 404"):
+    with pytest.raises(SourceError, match=r"OAI-PMH failed \(HTTP 404 .*\), then the arXiv API: HTTP 404"):
         run()
 
     failed = IngestRun.objects.filter(source=harvest.DAILY).first()
-    assert failed.state == IngestRun.FAILED and "OAI-PMH and the arXiv API failed" in failed.message
+    assert failed.state == IngestRun.FAILED and failed.message.startswith("OAI-PMH failed (HTTP 404")
     assert harvest.last_harvest() == NEW_YORK_EVENING
     server.log.clear()
     server.add(OAI_PATH, {**FIRST, "set": "cs", "from": "2015-01-01"}, retry_replies()[1])
@@ -357,3 +359,23 @@ def test_ingest_arxiv_daily_runs_the_harvest_now(server, settings):
     assert "arxiv-daily: cs.DM from 2015-01-01" in err.getvalue()
     with time_machine.travel(NOW, tick=False), pytest.raises(CommandError, match="HTTP 404"):
         call_command("ingest", "arxiv-reconcile", stdout=StringIO(), stderr=StringIO())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_no_transaction_is_open_while_arxiv_is_asked(server, settings, monkeypatch):
+    # Not pytest-django's test transaction either: any transaction open during a request is the harvest's.
+    settings.PAPERTIDE_CATEGORIES = ["hep-ph"]
+    serve_chain(server, date(2014, 12, 27).isoformat())  # the first harvest: the last 7 days
+    asked = PoliteClient.get
+    open_during_requests = []
+
+    def get(self, url, **kwargs):
+        open_during_requests.append(connection.in_atomic_block)
+        return asked(self, url, **kwargs)
+
+    monkeypatch.setattr(PoliteClient, "get", get)
+    with pytest.raises(SourceError):  # the chain's end, then the API listing, were never recorded
+        run()
+
+    assert open_during_requests == [False] * 5  # three pages, the page never recorded, the API listing
+    assert Paper.objects.count() > 100

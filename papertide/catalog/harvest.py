@@ -126,6 +126,7 @@ def harvest(kind: str, since: date, now: datetime, should_stop: ShouldStop, writ
     summary = IngestRun.objects.create(source=kind, params=f"categories={' '.join(categories)} from={since}")
     write(f"{kind}: {', '.join(categories)} from {since}")
     stats = IngestStats()
+    oai_failure = ""
     try:
         try:
             via = "OAI-PMH"
@@ -134,15 +135,20 @@ def harvest(kind: str, since: date, now: datetime, should_stop: ShouldStop, writ
         except Stopped:
             raise
         except SourceError as exc:
-            write(f"OAI-PMH failed ({exc.short}); asking the arXiv API listing instead")
+            oai_failure = exc.short
+            write(f"OAI-PMH failed ({oai_failure}); asking the arXiv API listing instead")
             log.warning("%s: OAI-PMH failed, falling back to the arXiv API: %s", kind, exc)
             via = "the arXiv API"
             add(stats, api_harvest(since, now, categories, should_stop, write))
     except Stopped:
         finish(summary, stats, IngestRun.FAILED, "stopped before the end; the next run continues")
         return f"stopped: {stats.new:,} new, {stats.updated:,} updated so far"
+    except SourceError as exc:
+        problem = f"OAI-PMH failed ({oai_failure}), then the arXiv API: {exc}" if oai_failure else str(exc)
+        finish(summary, stats, IngestRun.FAILED, problem)
+        raise SourceError(problem, exc.short) from exc
     except Exception as exc:
-        finish(summary, stats, IngestRun.FAILED, f"OAI-PMH and the arXiv API failed: {exc}")
+        finish(summary, stats, IngestRun.FAILED, f"{type(exc).__name__}: {exc}")
         raise
     finish(summary, stats, IngestRun.DONE, f"via {via}")
     line = (
