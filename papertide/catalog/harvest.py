@@ -53,7 +53,9 @@ def announcement_on(day: date) -> datetime | None:
 
 
 def next_harvest_after(t: datetime) -> datetime:
-    """The first harvest time after t (UTC): PAPERTIDE_ARXIV_HARVEST_DELAY_MINUTES after an announcement,
+    """After each arXiv announcement (Sunday to Thursday evenings, New York time).
+
+    The first harvest time after t (UTC): PAPERTIDE_ARXIV_HARVEST_DELAY_MINUTES after an announcement,
     Sunday to Thursday at PAPERTIDE_ARXIV_ANNOUNCE_TIME in New York, whether summer time is on or not."""
     delay = timedelta(minutes=settings.PAPERTIDE_ARXIV_HARVEST_DELAY_MINUTES)
     day = (t - delay).astimezone(ARXIV_ZONE).date() - timedelta(days=1)
@@ -76,8 +78,9 @@ def previous_announcement(t: datetime) -> datetime:
 
 
 def next_reconcile_after(t: datetime) -> datetime:
-    """The first reconciliation time after t: PAPERTIDE_ARXIV_RECONCILE_DAY at PAPERTIDE_ARXIV_RECONCILE_TIME,
-    UTC (by default Saturday morning, when arXiv announces nothing)."""
+    """Weekly (PAPERTIDE_ARXIV_RECONCILE_DAY at PAPERTIDE_ARXIV_RECONCILE_TIME, UTC).
+
+    The first reconciliation time after t (by default Saturday 06:00 UTC, when arXiv announces nothing)."""
     weekday = settings.WEEKDAYS.index(settings.PAPERTIDE_ARXIV_RECONCILE_DAY)
     day = t.astimezone(UTC).date()
     while True:
@@ -117,7 +120,7 @@ def harvest_start(now: datetime) -> date:
 
 
 class Stopped(SourceError):
-    """should_stop() said stop: what was stored stays, and the next run continues from there."""
+    """should_stop() said stop (SIGTERM): what was stored stays, and the next run continues from there."""
 
 
 def harvest(kind: str, since: date, now: datetime, should_stop: ShouldStop, write: Write) -> str:
@@ -141,8 +144,13 @@ def harvest(kind: str, since: date, now: datetime, should_stop: ShouldStop, writ
             via = "the arXiv API"
             add(stats, api_harvest(since, now, categories, should_stop, write))
     except Stopped:
-        finish(summary, stats, IngestRun.FAILED, "stopped before the end; the next run continues")
-        return f"stopped: {stats.new:,} new, {stats.updated:,} updated so far"
+        # Raised, not returned: a harvest cut short is no success (the health check goes by successes).
+        problem = (
+            f"stopped before the end ({stats.new:,} new, {stats.updated:,} updated so far); "
+            "the next run continues from there"
+        )
+        finish(summary, stats, IngestRun.FAILED, problem)
+        raise Stopped(problem) from None
     except SourceError as exc:
         problem = f"OAI-PMH failed ({oai_failure}), then the arXiv API: {exc}" if oai_failure else str(exc)
         finish(summary, stats, IngestRun.FAILED, problem)
