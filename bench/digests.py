@@ -115,8 +115,9 @@ def main() -> None:
         from papertide.search.models import PaperVector
 
         papers, embedded = Paper.objects.count(), PaperVector.objects.count()
-        # Digests take the papers first seen since the subscriber's midnight: the day's papers as the daily
-        # harvest finds them, 30 minutes after arXiv's announcement (20:00 in New York, 00:00 UTC).
+        # Digests take the papers first seen since the previous send time (2026-06-02 08:00 UTC here): the
+        # day's papers as the daily harvest finds them, 30 minutes after arXiv's announcement (20:00 in New
+        # York, 00:00 UTC).
         harvested = datetime(2026, 6, 3, 0, 30, tzinfo=UTC)
         period = Paper.objects.filter(listed_on=DAY).update(first_seen=harvested)
         subscribers, searches = make_subscribers(args.subscribers)
