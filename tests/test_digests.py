@@ -202,6 +202,23 @@ def test_a_paper_harvested_after_its_days_digest_went_out_is_in_the_next_one_onc
     assert delivered.digest.due_on == date(2025, 3, 20)
 
 
+def test_moving_the_send_hour_later_leaves_no_gap_in_new_papers(inbox):  # noqa: F811
+    rows = [from_listing(dict(r)) for r in listing_rows()[:40]]
+    late = rows.pop()
+    with time_machine.travel(HARVESTED):
+        ingest(rows, "test")
+    searches = [rows[0].title, late.title]
+    subscription = subscriber("ada@example.org", searches=searches, top_n=0, frequency="daily")
+    assert delivery.send_due(WEDNESDAY_9).sent == 1  # due at 08:00
+    Subscription.objects.filter(pk=subscription.pk).update(hour=12)
+    with time_machine.travel(WEDNESDAY_9 + timedelta(hours=1)):  # 10:00: after the old hour, before the new
+        ingest([late], "test")
+
+    assert delivery.send_due(WEDNESDAY_9 + timedelta(days=1, hours=4)).sent == 1  # Thursday 13:00
+
+    assert f"arxiv.org/abs/{late.arxiv_id}" in body(inbox.messages[1])
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_at_once_send_each_digest_once(papers, inbox, settings):  # noqa: F811
     if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith("file:memorydb"):
