@@ -5,7 +5,8 @@ Needs a PAPERTIDE_HOME whose catalog is imported and embedded (as for bench/sear
 copied, never changed. The saved searches are real paper titles from outside the period, each subscriber's
 their own (about 20,000 distinct queries); their embeddings are computed before the clock starts, as they
 are when a reader saves a search. The period is the catalog's busiest announcement day, 2026-06-02 (713
-papers); every digest is due on 2026-06-03 at 08:00 UTC.
+papers), first seen by the catalog when the daily harvest would have (see below); every digest is due on
+2026-06-03 at 08:00 UTC.
 
     .venv/bin/python bench/digests.py --home /path/to/embedded-home [--subscribers 10000]
 """
@@ -19,6 +20,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 SEED = 20260603
@@ -47,8 +49,6 @@ def free_port() -> int:
 
 def make_subscribers(n: int) -> tuple[int, int]:
     """n confirmed subscribers with 1 to 3 saved searches each; returns (subscribers, searches)."""
-    from datetime import UTC, datetime
-
     from papertide.catalog.models import Paper
     from papertide.digests.models import SavedSearch, Subscription
     from papertide.search.encoder import get_encoder, model_name
@@ -115,7 +115,11 @@ def main() -> None:
         from papertide.search.models import PaperVector
 
         papers, embedded = Paper.objects.count(), PaperVector.objects.count()
-        period = Paper.objects.filter(listed_on=DAY).count()
+        # Digests take the papers first seen since the previous send time (2026-06-02 08:00 UTC here): the
+        # day's papers as the daily harvest finds them, 30 minutes after arXiv's announcement (20:00 in New
+        # York, 00:00 UTC).
+        harvested = datetime(2026, 6, 3, 0, 30, tzinfo=UTC)
+        period = Paper.objects.filter(listed_on=DAY).update(first_seen=harvested)
         subscribers, searches = make_subscribers(args.subscribers)
         from django.db import connections
 

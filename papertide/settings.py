@@ -7,6 +7,7 @@ and a test fails when one is not.
 
 import os
 import secrets
+from datetime import time
 from pathlib import Path
 
 import dj_database_url
@@ -54,6 +55,16 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     if raw not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {raw!r}")
     return raw
+
+
+def env_time(name: str, default: str) -> time:
+    """A time of day, HH:MM (24-hour clock)."""
+    raw = env_str(name, default).strip()
+    try:
+        hour, minute = (int(part) for part in raw.split(":"))  # anything but two numbers: ValueError
+        return time(hour, minute)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a time of day as HH:MM, not {raw!r}") from None
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -264,6 +275,17 @@ PAPERTIDE_HF_URL = env_str("PAPERTIDE_HF_URL", "https://huggingface.co")
 PAPERTIDE_HF_DELAY = env_float("PAPERTIDE_HF_DELAY", 0.5)
 PAPERTIDE_HF_SYNC_MINUTES = env_int("PAPERTIDE_HF_SYNC_MINUTES", 30, minimum=1)
 PAPERTIDE_HF_IMPORT_DAYS = env_int("PAPERTIDE_HF_IMPORT_DAYS", 4, minimum=1)
+
+# The daily arXiv harvest (catalog/harvest.py): arXiv announces Sunday to Thursday at this time, US Eastern
+# (America/New_York, summer time included); the harvest runs this many minutes later, when the listing is
+# out. Once a week (day and UTC time) it re-reads the last N days for late and replaced papers; a paper
+# counts as new (digests) when first seen at most that many days after its announcement.
+PAPERTIDE_ARXIV_ANNOUNCE_TIME = env_time("PAPERTIDE_ARXIV_ANNOUNCE_TIME", "20:00")
+PAPERTIDE_ARXIV_HARVEST_DELAY_MINUTES = env_int("PAPERTIDE_ARXIV_HARVEST_DELAY_MINUTES", 30)
+PAPERTIDE_ARXIV_RECONCILE_DAYS = env_int("PAPERTIDE_ARXIV_RECONCILE_DAYS", 14, minimum=1)
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PAPERTIDE_ARXIV_RECONCILE_DAY = env_choice("PAPERTIDE_ARXIV_RECONCILE_DAY", "sat", WEEKDAYS)
+PAPERTIDE_ARXIV_RECONCILE_TIME = env_time("PAPERTIDE_ARXIV_RECONCILE_TIME", "06:00")
 
 # Ingestion: how many records share one transaction.
 PAPERTIDE_INGEST_BATCH = env_int("PAPERTIDE_INGEST_BATCH", 1000, minimum=1)

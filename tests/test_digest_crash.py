@@ -17,7 +17,10 @@ SUBSCRIBERS = 25
 KILL_AT = 8  # the sender dies while the server holds the 8th message, before it accepts it
 SETUP = f"""
 from datetime import datetime, UTC
+from papertide.catalog.models import Paper
 from papertide.digests.models import Subscription, SavedSearch
+# First seen as the daily harvest after Tuesday 18 March's announcement would have (digests take new papers).
+Paper.objects.update(first_seen=datetime(2025, 3, 19, 0, 30, tzinfo=UTC))
 for i in range({SUBSCRIBERS}):
     s = Subscription.objects.create(
         email=f"s{{i}}@example.org", top_n=0, confirmed_at=datetime(2025, 3, 18, 12, tzinfo=UTC)

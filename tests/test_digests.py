@@ -9,28 +9,35 @@ from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 
+from papertide.catalog.models import Paper
+from papertide.catalog.services import ingest
+from papertide.catalog.sources.snapshot import from_listing
 from papertide.community.services import set_vote, submit
 from papertide.digests import delivery, schedule
 from papertide.digests.models import Delivered, Digest, SavedSearch, Subscription
 from tests.concurrency import at_once
 from tests.personas import client_for, crowd, person
-from tests.search_data import import_sample
+from tests.search_data import import_sample, listing_rows
 from tests.smtp import Inbox, body, inbox, serving  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 LISTED = date(2025, 3, 18)  # the announcement day of the sample papers (a Tuesday)
 CONFIRMED = datetime(2025, 3, 18, 12, 0, tzinfo=UTC)
 WEDNESDAY_9 = datetime(2025, 3, 19, 9, 0, tzinfo=UTC)  # after the 08:00 UTC send time
+# Half an hour after arXiv announced Tuesday's papers (20:00 in New York, summer time: 00:00 UTC).
+HARVESTED = datetime(2025, 3, 19, 0, 30, tzinfo=UTC)
 LINK = re.compile(r"https?://testserver(/\S+?)(?=[\s\"<>]|$)")
 
 
 @pytest.fixture
 def papers(settings):
     settings.PAPERTIDE_SITE_URL = "http://testserver"
-    return {p.arxiv_id: p for p in import_sample()}
+    with time_machine.travel(HARVESTED):  # first seen when the daily harvest would have found them
+        return {p.arxiv_id: p for p in import_sample()}
 
 
 def subscriber(email: str, searches=(), top_n: int = 3, **fields) -> Subscription:
@@ -169,6 +176,47 @@ def test_reruns_and_the_next_period_never_repeat(papers, inbox, submitter):  # n
     report = delivery.send_due(WEDNESDAY_9 + timedelta(days=1))
     assert report.planned == 5 and report.sent == 0 and report.skipped == 5  # nothing new: skipped
     assert Delivered.objects.filter(paper__arxiv_id=first).count() == 5
+
+
+def test_a_paper_harvested_after_its_days_digest_went_out_is_in_the_next_one_once(inbox):  # noqa: F811
+    rows = [from_listing(dict(r)) for r in listing_rows()[:40]]
+    late = rows.pop()  # announced on Tuesday with the others, but the harvest missed it
+    with time_machine.travel(HARVESTED):
+        ingest(rows, "test")
+    searches = [rows[0].title, late.title]
+    subscription = subscriber("ada@example.org", searches=searches, top_n=0, frequency="daily")
+    arxiv_link = f"arxiv.org/abs/{late.arxiv_id}"
+
+    assert delivery.send_due(WEDNESDAY_9).sent == 1  # Tuesday's papers went out, without the late one
+    assert f"arxiv.org/abs/{rows[0].arxiv_id}" in body(inbox.messages[0])
+    assert arxiv_link not in body(inbox.messages[0])
+    with time_machine.travel(WEDNESDAY_9 + timedelta(hours=1)):  # the reconciliation brings it in
+        ingest([late], "test")
+    assert Paper.objects.get(arxiv_id=late.arxiv_id).listed_on == LISTED  # Tuesday's, not Wednesday's
+    for day in (1, 2, 3):  # Thursday's digest has it; Friday's and Saturday's do not
+        delivery.send_due(WEDNESDAY_9 + timedelta(days=day))
+
+    having = [m for m in inbox.messages if arxiv_link in body(m)]
+    assert len(having) == 1 and "papers of Wed 19 Mar 2025" in having[0]["Subject"]
+    delivered = Delivered.objects.get(subscription=subscription, paper__arxiv_id=late.arxiv_id)
+    assert delivered.digest.due_on == date(2025, 3, 20)
+
+
+def test_moving_the_send_hour_later_leaves_no_gap_in_new_papers(inbox):  # noqa: F811
+    rows = [from_listing(dict(r)) for r in listing_rows()[:40]]
+    late = rows.pop()
+    with time_machine.travel(HARVESTED):
+        ingest(rows, "test")
+    searches = [rows[0].title, late.title]
+    subscription = subscriber("ada@example.org", searches=searches, top_n=0, frequency="daily")
+    assert delivery.send_due(WEDNESDAY_9).sent == 1  # due at 08:00
+    Subscription.objects.filter(pk=subscription.pk).update(hour=12)
+    with time_machine.travel(WEDNESDAY_9 + timedelta(hours=1)):  # 10:00: after the old hour, before the new
+        ingest([late], "test")
+
+    assert delivery.send_due(WEDNESDAY_9 + timedelta(days=1, hours=4)).sent == 1  # Thursday 13:00
+
+    assert f"arxiv.org/abs/{late.arxiv_id}" in body(inbox.messages[1])
 
 
 @pytest.mark.django_db(transaction=True)

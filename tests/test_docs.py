@@ -27,7 +27,7 @@ def test_every_papertide_command_is_documented():
 
 def test_every_ingest_source_is_documented():
     text = (DOCS / "commands.md").read_text()
-    for source in ("arxiv", "oai", "snapshot", "hf-daily", "startup"):
+    for source in ("arxiv", "oai", "arxiv-daily", "arxiv-reconcile", "snapshot", "hf-daily", "startup"):
         assert f"papertide ingest {source}" in text
 
 

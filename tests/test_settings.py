@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from datetime import time
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -25,6 +26,15 @@ def test_env_bool_rejects_unknown_words(monkeypatch):
 def test_env_list_splits_on_spaces_and_commas(monkeypatch):
     monkeypatch.setenv("PAPERTIDE_TEST_LIST", "cs.CV, cs.CL  cs.LG")
     assert config.env_list("PAPERTIDE_TEST_LIST", "") == ["cs.CV", "cs.CL", "cs.LG"]
+
+
+@pytest.mark.parametrize("raw", ["8pm", "20", "24:00", "20:00:00", "20:60"])
+def test_env_time_takes_hours_and_minutes_only(monkeypatch, raw):
+    monkeypatch.setenv("PAPERTIDE_TEST_TIME", raw)
+    with pytest.raises(ImproperlyConfigured, match="PAPERTIDE_TEST_TIME must be a time of day as HH:MM"):
+        config.env_time("PAPERTIDE_TEST_TIME", "20:00")
+    monkeypatch.setenv("PAPERTIDE_TEST_TIME", " 6:05 ")
+    assert config.env_time("PAPERTIDE_TEST_TIME", "20:00") == time(6, 5)
 
 
 def settings_in_subprocess(tmp_path, **env) -> subprocess.CompletedProcess:

@@ -2,8 +2,10 @@
 
 import copy
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from papertide.catalog.models import CodeLink, IngestRun, Paper, Version
 from papertide.catalog.records import Checkpoint, PaperRecord, RejectedRecord, SourceError
@@ -63,6 +65,25 @@ def test_newer_version_updates_paper_and_adds_version():
     assert paper.comments == raw["comments"]
     assert list(paper.versions.values_list("number", flat=True)) == [1, 2]
     assert paper.updated.date().isoformat() == "2007-07-24"
+
+
+def test_first_seen_is_set_when_the_paper_arrives_and_never_moves():
+    raw = kaggle_record("0704.0001")
+    at_v1 = dict(raw, versions=raw["versions"][:1], comments="first version")
+    arrived = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
+    with time_machine.travel(arrived, tick=False):
+        ingest([from_kaggle(at_v1)], "test")
+    with time_machine.travel(arrived + timedelta(days=30), tick=False):
+        stats, _ = ingest([from_kaggle(raw)], "kaggle")  # a later version, another source
+        Paper.objects.create(arxiv_id="0704.0002", title="made by hand")
+
+    assert stats.updated == 1
+    paper = Paper.objects.get(arxiv_id="0704.0001")
+    assert paper.first_seen == arrived and paper.modified_at == arrived + timedelta(days=30)
+    assert Paper.objects.get(arxiv_id="0704.0002").first_seen == arrived + timedelta(days=30)
+    # First seen in that second, but announced in 2007: an import of old papers is not "new papers".
+    assert paper.listed_on.year == 2007
+    assert not Paper.objects.new_between(arrived, arrived + timedelta(seconds=1)).exists()
 
 
 def test_older_version_never_overwrites_newer():

@@ -23,7 +23,7 @@ class PaperAdmin(admin.ModelAdmin):
     search_fields = ["=arxiv_id", "title"]
     date_hierarchy = "listed_on"
     ordering = ["-listed_on", "-arxiv_id"]  # newest first, as the site lists them (the paper_newest index)
-    readonly_fields = ["created_at", "modified_at"]
+    readonly_fields = ["first_seen", "created_at", "modified_at"]
     inlines = [VersionInline, CodeLinkInline]
     show_full_result_count = False  # COUNT(*) over a large catalog on every page is slow
 

@@ -1,9 +1,12 @@
 import json
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, models
 from django.db.models import Count, Max
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 
 from . import text
 
@@ -36,6 +39,18 @@ def annotate_votes(queryset: models.QuerySet, to_paper: str = "") -> models.Quer
 class PaperQuerySet(models.QuerySet):
     def newest(self):
         return self.order_by("-listed_on", "-arxiv_id")
+
+    def new_between(self, start: datetime, end: datetime):
+        """The one definition of "new papers" of a period (digests): first seen by this catalog from start
+        (inclusive) to end (exclusive), whichever source brought them, and announced at most
+        PAPERTIDE_ARXIV_RECONCILE_DAYS days before the end.
+
+        By first_seen rather than the announcement day, so that a paper harvested late (after its day's
+        digest went out) is new in the next period instead of never; the age limit keeps an import of old
+        papers (a snapshot, a backfill) from flooding the next digest. The limit is the reconciliation's
+        window: what the weekly re-read can still bring in counts as new."""
+        oldest = (end - timedelta(days=settings.PAPERTIDE_ARXIV_RECONCILE_DAYS)).date()
+        return self.filter(first_seen__gte=start, first_seen__lt=end, listed_on__gte=oldest)
 
     def with_votes(self):
         """Each paper with `local_votes`, `imported_votes` and `upvotes` (see annotate_votes)."""
@@ -94,6 +109,11 @@ class Paper(models.Model):
     # A copy made for load tests (bench/scale.py), id "synthetic-N-<real id>": it loads the indexes like a
     # real paper, but the default manager leaves it out, so no page, feed, API or digest ever shows it.
     synthetic = models.BooleanField(default=False, editable=False)
+    # When the catalog first had the paper, whichever source brought it; a re-import never moves it. "New
+    # papers" (digests) go by this, not by listed_on alone: see PaperQuerySet.new_between. Nullable without
+    # a database default so that SQLite adds the column in place (a rebuilt table loses the FTS triggers);
+    # the upsert and save() fill it.
+    first_seen = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)
 
@@ -109,6 +129,11 @@ class Paper(models.Model):
 
     def __str__(self) -> str:
         return f"{self.arxiv_id}: {self.title_display[:80]}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and self.first_seen is None:
+            self.first_seen = timezone.now()
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("paper", args=[self.arxiv_id])

@@ -235,8 +235,10 @@ def upsert_batch(records: list[PaperRecord], stats: IngestStats) -> None:
                 result = "updated" if result == "unchanged" else result
         outcome.append(result)
 
-    Paper.everything.bulk_create(created.values())
     now = timezone.now()
+    for paper in created.values():
+        paper.first_seen = now  # set once, here: an existing paper's first_seen is never written again
+    Paper.everything.bulk_create(created.values())
     for arxiv_id, fields in changed.items():
         paper = papers[arxiv_id]
         seen = {"modified_at": now} if fields != {"record_digest"} else {}

@@ -1,7 +1,7 @@
 """What goes into a digest: the period's top trending papers, and the new papers matching each saved search.
 
-A saved search is matched against the papers announced in the period (their `listed_on` day), by words
-and by meaning:
+A saved search is matched against the period's new papers (Paper.objects.new_between: first seen in the
+window that schedule.new_papers_window gives), by words and by meaning:
 
     score = 0.5 × words + 0.5 × meaning
 
@@ -66,21 +66,21 @@ def search_vector(search: SavedSearch) -> np.ndarray:
 
 
 class Period:
-    """The papers announced from start to end, with their vectors and a small word index of their own."""
+    """The daily lists from start to end (for trending) and the papers new from `since` to `until` (for
+    saved searches), with their vectors and a small word index of their own."""
 
-    def __init__(self, start: date, end: date, now: datetime):
+    def __init__(self, start: date, end: date, now: datetime, since: datetime, until: datetime):
         self.start, self.end, self.now = start, end, now
+        new = Paper.objects.new_between(since, until)
         rows = list(
-            Paper.objects.filter(listed_on__range=(start, end))
-            .order_by("id")
-            .values_list("id", "title", "title_clean", "abstract", "abstract_clean")
+            new.order_by("id").values_list("id", "title", "title_clean", "abstract", "abstract_clean")
         )
         self.ids = np.array([row[0] for row in rows], dtype=np.int64)
         self.position = {paper_id: i for i, paper_id in enumerate(self.ids.tolist())}
         self.vectors = np.zeros((len(rows), DIMENSIONS), dtype=np.float32)
         self.embedded = np.zeros(len(rows), dtype=bool)
         for paper_id, vector in PaperVector.objects.filter(
-            paper__listed_on__range=(start, end), model=model_name()
+            paper__in=new.values("id"), model=model_name()
         ).values_list("paper_id", "vector"):
             i = self.position[paper_id]
             self.vectors[i], self.embedded[i] = vector, True

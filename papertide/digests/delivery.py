@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Max, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -197,16 +197,36 @@ def _close(mailer) -> None:
     mailer.connection = None
 
 
+def previous_due_at(digests: list[Digest]) -> dict[int, datetime]:
+    """For each digest, the send time of its subscription's digest before it, where there is one (one query
+    for the batch): where its window of new papers starts."""
+    latest = (
+        Digest.objects.filter(subscription=OuterRef("subscription"), due_on__lt=OuterRef("due_on"))
+        .order_by("-due_on")
+        .values("due_at")[:1]
+    )
+    return dict(
+        Digest.objects.filter(pk__in=[d.pk for d in digests])
+        .annotate(previous=Subquery(latest))
+        .exclude(previous=None)
+        .values_list("pk", "previous")
+    )
+
+
 def send_batch(digests: list[Digest], worker: str, now: datetime, report: Report, periods: dict) -> None:
     mailer = get_connection(fail_silently=False)
+    previous = previous_due_at(digests)
     try:
         for digest in digests:
             subscription = digest.subscription
-            key = (digest.period_start, digest.period_end)
+            since, until = schedule.new_papers_window(
+                subscription, digest.period_start, digest.due_at, previous.get(digest.pk)
+            )
+            key = (digest.period_start, digest.period_end, since, until)
             if key not in periods:
                 if len(periods) >= KEEP_PERIODS:
                     periods.clear()  # keep memory flat
-                periods[key] = Period(digest.period_start, digest.period_end, now)
+                periods[key] = Period(digest.period_start, digest.period_end, now, since, until)
             period = periods[key]
             searches = list(subscription.searches.all())
             candidates = {t.entry.paper_id for t in period.trending()[: subscription.top_n * 4]}

@@ -5,6 +5,11 @@ A digest is due at the subscriber's local hour on a send day: every day, Monday 
 digest on Monday covers Friday to Sunday, a weekly one the seven days before. When the sender was stopped
 for a while, the next digest also covers the days it missed (up to CATCH_UP_DAYS), so a gap is never
 silent; it does not send one digest per missed day.
+
+Its new papers are those the catalog first saw from the previous digest's send time up to this one's
+(new_papers_window): a paper harvested late, after the digest of its announcement day went out, is in the
+next digest, and the windows of one subscriber's digests follow each other without gap or overlap, so each
+new paper is considered once.
 """
 
 from dataclasses import dataclass
@@ -58,3 +63,13 @@ def latest_due(subscription: Subscription, now: datetime, last_end: date | None 
             return None  # this period (or a later one) is already planned
         start = max(min(start, last_end + timedelta(days=1)), end - timedelta(days=CATCH_UP_DAYS - 1))
     return Due(day, due_at, start, end)
+
+
+def new_papers_window(
+    subscription: Subscription, period_start: date, due_at: datetime, previous_due_at: datetime | None
+) -> tuple[datetime, datetime]:
+    """From the send time of the subscription's previous digest (without one: the send time on the
+    period's first day, which is the previous send day) to this digest's send time."""
+    if previous_due_at is None:
+        previous_due_at = datetime.combine(period_start, time(subscription.hour), tzinfo=subscription.zone)
+    return previous_due_at, due_at

@@ -1,4 +1,5 @@
-"""papertide ingest arxiv|oai|snapshot|hf-daily|hf-api|startup: bring papers into the catalog."""
+"""papertide ingest arxiv|oai|arxiv-daily|arxiv-reconcile|snapshot|hf-daily|hf-api|startup: bring papers
+into the catalog."""
 
 import sys
 from datetime import UTC, date, timedelta
@@ -8,8 +9,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
+from papertide.catalog import harvest
+from papertide.catalog.harvest import oai_key, resumable_run
 from papertide.catalog.ids import InvalidArxivId, parse_arxiv_id
 from papertide.catalog.models import IngestRun, Paper
+from papertide.catalog.records import SourceError
 from papertide.catalog.services import IngestStats, ingest
 from papertide.catalog.sources.arxiv_api import ArxivAPI, last_days
 from papertide.catalog.sources.hf_daily import (
@@ -56,6 +60,15 @@ class Command(BaseCommand):
         oai.add_argument("--until", type=_day, help="last datestamp, YYYY-MM-DD")
         oai.add_argument("--restart", action="store_true", help="ignore an interrupted harvest, start over")
 
+        sub.add_parser(
+            "arxiv-daily",
+            help="the worker's daily harvest, now: new papers of PAPERTIDE_CATEGORIES since the last one",
+        )
+        sub.add_parser(
+            "arxiv-reconcile",
+            help="the weekly reconciliation, now: the last PAPERTIDE_ARXIV_RECONCILE_DAYS days again",
+        )
+
         snap = sub.add_parser("snapshot", help="Kaggle snapshot or listing JSONL files, gzip or plain")
         snap.add_argument("files", nargs="+")
 
@@ -101,15 +114,9 @@ class Command(BaseCommand):
 
     def handle_oai(self, set_spec, since, until, restart, **_):
         params = harvest_params(set_spec, since, until)
-        key = " ".join(f"{k}={v}" for k, v in sorted(params.items()))
+        key = oai_key(params)
         # A failed run, or one killed mid-way (still "running"), that saved a token can be continued.
-        run = (
-            IngestRun.objects.filter(
-                source="oai-pmh", params=key, state__in=[IngestRun.FAILED, IngestRun.RUNNING]
-            )
-            .exclude(resume_token="")
-            .first()
-        )
+        run = resumable_run(key)
         if run and not restart:
             self.stderr.write(
                 f"resuming the harvest of {run.started_at:%Y-%m-%d %H:%M} at record {run.cursor:,}"
@@ -121,6 +128,19 @@ class Command(BaseCommand):
             params, resume_token=run.resume_token if run else "", cursor=run.cursor if run else 0
         )
         self.run(stream, "oai-pmh", key, run=run)
+
+    def handle_arxiv_daily(self, **_):
+        self.job(harvest.harvest_arxiv)
+
+    def handle_arxiv_reconcile(self, **_):
+        self.job(harvest.reconcile_arxiv)
+
+    def job(self, function) -> None:
+        try:
+            summary = function(now=timezone.now(), should_stop=lambda: False, write=self.stderr.write)
+        except SourceError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(summary)
 
     def handle_snapshot(self, files, **_):
         for path in files:
