@@ -343,6 +343,8 @@ PAPERTIDE_STAR_VELOCITY_DAYS = env_int("PAPERTIDE_STAR_VELOCITY_DAYS", 7, minimu
 PAPERTIDE_WORKER_POLL_SECONDS = env_float("PAPERTIDE_WORKER_POLL_SECONDS", 5.0, minimum=0.1)
 # A running job's lease: renewed while it runs; a job whose worker died runs again once it has run out.
 PAPERTIDE_JOB_LEASE_SECONDS = env_float("PAPERTIDE_JOB_LEASE_SECONDS", 600.0, minimum=10.0)
+# A failed run is tried again after at most this long, even when the job's schedule says later.
+PAPERTIDE_JOB_RETRY_SECONDS = env_float("PAPERTIDE_JOB_RETRY_SECONDS", 1800.0, minimum=1.0)
 PAPERTIDE_JOB_EMBEDDING_SECONDS = env_float("PAPERTIDE_JOB_EMBEDDING_SECONDS", 10.0, minimum=1.0)
 PAPERTIDE_JOB_DISPLAY_TEXT_SECONDS = env_float("PAPERTIDE_JOB_DISPLAY_TEXT_SECONDS", 60.0, minimum=1.0)
 PAPERTIDE_JOB_KEYWORD_STATS_SECONDS = env_float("PAPERTIDE_JOB_KEYWORD_STATS_SECONDS", 21600.0, minimum=1.0)

@@ -87,6 +87,22 @@ def test_a_failing_job_is_logged_with_its_traceback_recorded_and_the_loop_goes_o
     assert Job.objects.get(name="fine").last_succeeded_at == T0
 
 
+def test_a_failed_run_is_tried_again_within_the_retry_time_not_at_its_next_schedule(settings):
+    settings.PAPERTIDE_JOB_DIGESTS_SECONDS = 86400  # a daily job, as the arXiv harvest is
+    settings.PAPERTIDE_JOB_RETRY_SECONDS = 1800
+    calls = Calls()
+    registered = [calls.job("daily", fail=True)]
+    with time_machine.travel(T0, tick=False):
+        run_pass(registered)
+    assert Job.objects.get(name="daily").next_run_at == T0 + timedelta(seconds=1800)
+    ok = [calls.job("daily")]
+    with time_machine.travel(T0 + timedelta(seconds=1801), tick=False):
+        run_pass(ok)
+    job = Job.objects.get(name="daily")
+    assert calls.runs == {"daily": 2} and not job.failing
+    assert job.next_run_at == T0 + timedelta(seconds=1801 + 86400)  # a success goes by the schedule
+
+
 def test_a_live_lease_is_left_alone_and_an_expired_one_is_taken_over():
     calls = Calls()
     registered = [calls.job("a")]

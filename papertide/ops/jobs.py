@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from papertide.catalog.github import sync_github
+from papertide.catalog.harvest import harvest_arxiv, next_harvest_after, next_reconcile_after, reconcile_arxiv
 from papertide.community.hf_sync import sync_hf
 from papertide.digests.delivery import send_due
 from papertide.search.embedding import coverage, display_text_job, embedding_job
@@ -96,6 +97,13 @@ def send_digests(*, now: datetime, should_stop: Callable[[], bool], write: Calla
 
 
 # --- the registry: one call per job, run in this order when several are due at once --------------------
+register("arxiv", harvest_arxiv, next_harvest_after, "harvest the new arXiv papers after each announcement")
+register(
+    "arxiv-reconcile",
+    reconcile_arxiv,
+    next_reconcile_after,
+    "re-read arXiv's last PAPERTIDE_ARXIV_RECONCILE_DAYS days for late and replaced papers",
+)
 register(
     "hf-sync",
     sync_hf,

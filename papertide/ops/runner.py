@@ -171,6 +171,10 @@ class Runner:
             "runs": F("runs") + 1,
         }
         if "last_error" in outcome:
+            # A failed run is tried again within PAPERTIDE_JOB_RETRY_SECONDS, even when its schedule says
+            # later: a harvest that met an arXiv hiccup at 20:30 must not wait for the next announcement.
+            retry = finished + timedelta(seconds=settings.PAPERTIDE_JOB_RETRY_SECONDS)
+            fields["next_run_at"] = min(fields["next_run_at"], retry)
             fields.update(
                 last_failed_at=finished,
                 last_error=outcome["last_error"],

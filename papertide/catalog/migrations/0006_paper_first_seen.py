@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalog", "0003_synthetic"),
+        ("catalog", "0005_codelink_source"),
     ]
 
     operations = [
