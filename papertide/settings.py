@@ -357,6 +357,12 @@ PAPERTIDE_EMBEDDING_LEASE_SECONDS = env_float("PAPERTIDE_EMBEDDING_LEASE_SECONDS
 # How long one run of the embedding job goes on before the worker gives its other due jobs a turn.
 PAPERTIDE_EMBEDDING_RUN_SECONDS = env_float("PAPERTIDE_EMBEDDING_RUN_SECONDS", 120.0, minimum=1.0)
 
+# The health check (/healthz, `papertide status`): a worker must have reported within this many seconds (it
+# reports at every pass, and about every minute during a long job), and every arXiv announcement older than
+# this many hours must have been harvested (36 hours after the last harvest on weekdays).
+PAPERTIDE_HEALTH_HEARTBEAT_SECONDS = env_float("PAPERTIDE_HEALTH_HEARTBEAT_SECONDS", 900.0, minimum=10.0)
+PAPERTIDE_HEALTH_HARVEST_GRACE_HOURS = env_float("PAPERTIDE_HEALTH_HARVEST_GRACE_HOURS", 12.0, minimum=0.0)
+
 # Pages.
 PAPERTIDE_PAGE_SIZE = env_int("PAPERTIDE_PAGE_SIZE", 25, minimum=1)
 

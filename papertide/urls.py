@@ -10,4 +10,5 @@ urlpatterns = [
     path("", include("papertide.community.urls")),
     path("", include("papertide.digests.urls")),
     path("", include("papertide.pages.urls")),
+    path("", include("papertide.ops.urls")),
 ]
