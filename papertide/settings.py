@@ -298,6 +298,10 @@ PAPERTIDE_SUBMIT_DAILY_CAP = env_int("PAPERTIDE_SUBMIT_DAILY_CAP", 5, minimum=1)
 PAPERTIDE_TRENDING_GRAVITY = env_float("PAPERTIDE_TRENDING_GRAVITY", 1.5)
 PAPERTIDE_TRENDING_CODE_BONUS = env_float("PAPERTIDE_TRENDING_CODE_BONUS", 3.0)
 PAPERTIDE_TRENDING_DAYS = env_int("PAPERTIDE_TRENDING_DAYS", 30, minimum=1)
+# Momentum: the Hugging Face upvotes a paper gained in the last N days count again, and its repository's
+# stars gained (PAPERTIDE_STAR_VELOCITY_DAYS) add this weight times log(1 + stars gained).
+PAPERTIDE_TRENDING_UPVOTE_DAYS = env_float("PAPERTIDE_TRENDING_UPVOTE_DAYS", 1.0, minimum=0.0)
+PAPERTIDE_TRENDING_STAR_WEIGHT = env_float("PAPERTIDE_TRENDING_STAR_WEIGHT", 2.0, minimum=0.0)
 
 # Search and embeddings.
 PAPERTIDE_EMBEDDING_MODEL = env_str("PAPERTIDE_EMBEDDING_MODEL", "")

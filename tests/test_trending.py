@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 HF = "hf-daily-papers/mwoedlinger_PaperExplorer_2024-04/papers.json"
 SCRAPED = datetime(2024, 4, 8, 12, 0, tzinfo=UTC)  # when the upvote counts were read
 ROW = re.compile(
-    r'id="paper-([^"]+)".*?data-votes="(\d+)" data-code="([\d.]+)" data-age="([\d.]+)" data-score="([\d.]+)"',
+    r'id="paper-([^"]+)".*?data-votes="(\d+)" data-gained="(\d+)" data-stars="(\d+)" data-code="([\d.]+)" '
+    r'data-age="([\d.]+)" data-score="([\d.]+)"',
     re.S,
 )
 
@@ -31,8 +32,12 @@ def hf_papers():
 
 
 def rows(client) -> list[tuple[str, int, float, float, float]]:
+    """(arXiv id, votes, code bonus, age, score) of each paper shown, with no momentum: these papers have no
+    upvote or star series (the scrape holds one count each)."""
     page = client.get("/trending/").content.decode()
-    return [(i, int(v), float(c), float(a), float(s)) for i, v, c, a, s in ROW.findall(page)]
+    shown = ROW.findall(page)
+    assert all(g == "0" and st == "0" for _, _, g, st, *_ in shown)
+    return [(i, int(v), float(c), float(a), float(s)) for i, v, _, _, c, a, s in shown]
 
 
 def test_every_position_is_explained_by_its_breakdown(client, hf_papers, settings):

@@ -63,11 +63,14 @@ def _entries(period: periods.Period, submitter: str | None, sort: str) -> list[D
     )
     if sort == "trending":
         now, gravity = timezone.now(), settings.PAPERTIDE_TRENDING_GRAVITY
+        moving = trending.momentum([entry.paper_id for entry in ranked], now)
 
         def rank(entry):
             coded = any(link.kind in CodeLink.CODE_KINDS for link in entry.paper.code_links.all())
             age = trending.age_days(entry.day, now)
-            return -trending.score(entry.upvotes, trending.code_bonus(coded), age, gravity)
+            gained = moving[entry.paper_id]
+            bonus = trending.code_bonus(coded)
+            return -trending.score(entry.upvotes, bonus, age, gravity, gained.upvotes_gained, gained.stars)
 
         ranked.sort(key=lambda e: (rank(e), e.paper.arxiv_id))
     return ranked

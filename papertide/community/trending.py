@@ -1,15 +1,23 @@
-"""Trending: recent upvotes decayed by age, plus a bonus for available code.
+"""Trending: upvotes and their momentum decayed by age, plus the momentum of the paper's code.
 
-    score = (votes + code bonus) / (1 + age in days) ** gravity
+    score = (votes + upvotes gained + star weight × log(1 + stars gained) + code bonus)
+            / (1 + age in days) ** gravity
 
 votes: upvotes cast here plus those imported from Hugging Face (Paper.objects.with_votes(), the count
-every page shows); code bonus: PAPERTIDE_TRENDING_CODE_BONUS when the paper links to code (GitHub, another
+every page shows); upvotes gained: the Hugging Face upvotes the paper gained in the last
+PAPERTIDE_TRENDING_UPVOTE_DAYS days (its upvote series, community.upvotes), so a paper still climbing
+rises; stars gained: the stars its GitHub repository gained in the last PAPERTIDE_STAR_VELOCITY_DAYS days
+(catalog.github, the hottest of its repositories), logarithmic since gains span orders of magnitude,
+weighted by PAPERTIDE_TRENDING_STAR_WEIGHT; a loss of either counts as no gain (catalog.series holds the
+rule of a gain); code bonus: PAPERTIDE_TRENDING_CODE_BONUS when the paper links to code (GitHub, another
 code host or Hugging Face), else 0; age: days since the paper entered the daily list (its latest entry in
 the window); gravity: PAPERTIDE_TRENDING_GRAVITY. Papers of the last PAPERTIDE_TRENDING_DAYS days take
 part. Every number is shown on the trending page, so each position can be checked by hand.
 """
 
+import math
 import time as clock
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import NamedTuple
@@ -20,9 +28,11 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from papertide.caches import ProcessCache
-from papertide.catalog.models import CodeLink
+from papertide.catalog.github import paper_star_gains
+from papertide.catalog.models import CodeLink, StarCount
 
-from .models import DailyEntry, Vote
+from .models import DailyEntry, UpvoteCount, Vote
+from .upvotes import upvote_gains
 
 CODE_KINDS = CodeLink.CODE_KINDS
 
@@ -36,8 +46,33 @@ def code_bonus(has_code: bool) -> float:
     return settings.PAPERTIDE_TRENDING_CODE_BONUS if has_code else 0.0
 
 
-def score(votes: int, bonus: float, age: float, gravity: float) -> float:
-    return (votes + bonus) / (1 + age) ** gravity
+def star_term(stars_gained: int) -> float:
+    """What a repository's recent stars add: the weight times log(1 + stars gained), a loss as none."""
+    return settings.PAPERTIDE_TRENDING_STAR_WEIGHT * math.log1p(max(stars_gained, 0))
+
+
+def score(
+    votes: int, bonus: float, age: float, gravity: float, upvotes_gained: int = 0, stars: float = 0.0
+) -> float:
+    """The formula above; `stars` is the star term (star_term of the stars gained)."""
+    return (votes + max(upvotes_gained, 0) + stars + bonus) / (1 + age) ** gravity
+
+
+class Momentum(NamedTuple):
+    upvotes_gained: int
+    stars_gained: int
+
+    @property
+    def stars(self) -> float:
+        return star_term(self.stars_gained)
+
+
+def momentum(paper_ids: Iterable[int], now: datetime) -> dict[int, Momentum]:
+    """Each paper's recent Hugging Face upvotes and its repository's recent stars: two queries."""
+    ids = list(paper_ids)
+    upvotes = upvote_gains(ids, now, settings.PAPERTIDE_TRENDING_UPVOTE_DAYS)
+    stars = paper_star_gains(ids, now, settings.PAPERTIDE_STAR_VELOCITY_DAYS)
+    return {i: Momentum(max(upvotes.get(i, 0), 0), max(stars.get(i, 0), 0)) for i in ids}
 
 
 @dataclass
@@ -48,6 +83,8 @@ class Trend:
     code_bonus: float
     age_days: float
     gravity: float
+    upvotes_gained: int = 0
+    stars_gained: int = 0
 
     @property
     def paper(self):
@@ -58,8 +95,14 @@ class Trend:
         return self.local_votes + self.imported_votes
 
     @property
+    def star_term(self) -> float:
+        return star_term(self.stars_gained)
+
+    @property
     def score(self) -> float:
-        return score(self.votes, self.code_bonus, self.age_days, self.gravity)
+        return score(
+            self.votes, self.code_bonus, self.age_days, self.gravity, self.upvotes_gained, self.star_term
+        )
 
 
 class Ranked(NamedTuple):
@@ -74,6 +117,8 @@ class Ranked(NamedTuple):
     imported_votes: int
     code_bonus: float
     age_days: float
+    upvotes_gained: int
+    stars_gained: int
 
 
 class Ranking(NamedTuple):
@@ -91,14 +136,16 @@ _ranking = ProcessCache("trending ranking", ttl=CACHE_SECONDS, clock=clock.time)
 
 
 def _state() -> tuple:
-    """What the ranking depends on besides the clock: any vote, entry or code link added or removed.
-    One statement of scalar subqueries: it runs on every trending request."""
+    """What the ranking depends on besides the clock: any vote, entry, code link, upvote count or star
+    count added or removed. One statement of scalar subqueries: it runs on every trending request."""
     votes, entries, links = Vote._meta.db_table, DailyEntry._meta.db_table, CodeLink._meta.db_table
+    upvotes, stars = UpvoteCount._meta.db_table, StarCount._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT COUNT(*) FROM {votes}), (SELECT MAX(id) FROM {votes}), "
             f"(SELECT COUNT(*) FROM {entries}), (SELECT MAX(id) FROM {entries}), "
-            f"(SELECT SUM(imported_upvotes) FROM {entries}), (SELECT COUNT(*) FROM {links})"
+            f"(SELECT SUM(imported_upvotes) FROM {entries}), (SELECT COUNT(*) FROM {links}), "
+            f"(SELECT MAX(id) FROM {upvotes}), (SELECT MAX(id) FROM {stars})"
         )
         return cursor.fetchone()
 
@@ -115,12 +162,15 @@ def _scores(now: datetime, since=None, until=None) -> list[Ranked]:
         .values_list("id", "paper_id", "paper__arxiv_id", "day", "local_votes", "imported_votes", "has_code")
     )
     gravity = settings.PAPERTIDE_TRENDING_GRAVITY
+    rows = list(rows)
+    moving = momentum([row[1] for row in rows], now)
     ranked = []
     for entry_id, paper_id, arxiv_id, day, local, imported, coded in rows:
         age, code = age_days(day, now), code_bonus(coded)
         votes = local + imported
-        value = score(votes, code, age, gravity)
-        ranked.append(Ranked(value, votes, arxiv_id, entry_id, paper_id, local, imported, code, age))
+        gained = moving[paper_id]
+        value = score(votes, code, age, gravity, gained.upvotes_gained, gained.stars)
+        ranked.append(Ranked(value, votes, arxiv_id, entry_id, paper_id, local, imported, code, age, *gained))
     return sorted(ranked, key=lambda r: (-r.score, -r.votes, r.arxiv_id))
 
 
@@ -133,6 +183,9 @@ def ranking() -> Ranking:
         settings.PAPERTIDE_TRENDING_DAYS,
         settings.PAPERTIDE_TRENDING_GRAVITY,
         settings.PAPERTIDE_TRENDING_CODE_BONUS,
+        settings.PAPERTIDE_TRENDING_STAR_WEIGHT,
+        settings.PAPERTIDE_TRENDING_UPVOTE_DAYS,
+        settings.PAPERTIDE_STAR_VELOCITY_DAYS,
         now.date(),
     )
     kept = _ranking.get("ranking", lambda: (state, _scores(now)))
@@ -159,7 +212,16 @@ def trends_of(top: list[Ranked]) -> list[Trend]:
             entry.local_votes, entry.imported_votes = row.local_votes, row.imported_votes
             entry.upvotes = row.votes
             trends.append(
-                Trend(entry, row.local_votes, row.imported_votes, row.code_bonus, row.age_days, gravity)
+                Trend(
+                    entry,
+                    row.local_votes,
+                    row.imported_votes,
+                    row.code_bonus,
+                    row.age_days,
+                    gravity,
+                    row.upvotes_gained,
+                    row.stars_gained,
+                )
             )
     return trends
 

@@ -1,9 +1,10 @@
 """Hugging Face upvotes over time: how many a paper gained lately, read from its UpvoteCount series."""
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from papertide.catalog.models import Paper
+from papertide.catalog.series import series_gain, window_gains
 
 from .models import UpvoteCount
 
@@ -27,16 +28,12 @@ def upvote_velocity(
     """
     if isinstance(paper_or_series, Paper):
         paper_or_series = paper_or_series.upvote_counts.all()
-    samples = sorted(
-        (s.at, s.upvotes) if isinstance(s, UpvoteCount) else (s[0], s[1]) for s in paper_or_series
-    )
-    samples = [s for s in samples if s[0] <= now]
-    if not samples:
-        return 0.0
-    start = now - timedelta(days=days)
-    baseline = samples[0][1]
-    for at, upvotes in samples:
-        if at > start:
-            break
-        baseline = upvotes
-    return float(samples[-1][1] - baseline)
+    samples = ((s.at, s.upvotes) if isinstance(s, UpvoteCount) else (s[0], s[1]) for s in paper_or_series)
+    return float(series_gain(samples, now, days))
+
+
+def upvote_gains(paper_ids: Iterable[int], now: datetime, days: float) -> dict[int, int]:
+    """The Hugging Face upvotes each paper gained in the `days` days up to `now`, as upvote_velocity
+    counts them, for many papers in one query (trending)."""
+    papers = Paper.objects.filter(pk__in=list(paper_ids))
+    return window_gains(papers, UpvoteCount.objects, "paper", "upvotes", now, days)
