@@ -289,9 +289,11 @@ def test_the_paper_page_shows_what_hugging_face_says_attributed_to_it(hub, clien
     assert "as read 21 Aug 2026, 09:30 UTC" in page
     assert '<span class="kind">GitHub</span> <a href="https://github.com/google-research/envharness"' in page
     # The details come with the paper's own query: the page costs what a page without them costs.
+    # (plus the one query of its upvote chart)
     with CaptureQueriesContext(connection) as plain:
         assert "On Hugging Face" not in client.get("/papers/2608.00001/").content.decode()
-    assert len(queries) == len(plain)
+    assert len(queries) == len(plain) + 1
+    assert "Upvotes on Hugging Face" in page
 
 
 def test_a_paper_listed_on_two_days_shows_its_latest_count_on_both(tmp_path):

@@ -147,3 +147,36 @@ def test_a_repository_gaining_stars_lifts_its_paper_by_the_published_term(hub, c
     assert lifted == pytest.approx(term / (1 + age) ** g, rel=1e-4)  # by the star term, nothing else
     with time_machine.travel(now, tick=False):
         assert f"for {expected} new GitHub stars" in client.get("/trending/").content.decode()
+
+
+def test_the_paper_page_draws_its_upvotes_and_its_repository_stars_over_time(hub, client):
+    for capture in captures("2025-01-08"):
+        sync(hub, capture)
+    changes: list[tuple[datetime, int]] = []  # the count at each capture where it changed
+    for capture in captures("2025-01-08"):
+        count = {e["paper"]["id"]: e["paper"]["upvotes"] for e in capture["response"]}["2501.03262"]
+        if not changes or changes[-1][1] != count:
+            changes.append((committed_at(capture), count))
+    page = client.get("/papers/2501.03262/").content.decode()
+    [label] = re.findall(r'<svg class="chart"[^>]*aria-label="(Upvotes on Hugging Face: [^"]*)"', page)
+    (first_at, first), (last_at, last) = changes[0], changes[-1]
+    assert label == (
+        f"Upvotes on Hugging Face: {first:,} on {first_at:%Y-%m-%d %H:%M} UTC, "
+        f"{last:,} on {last_at:%Y-%m-%d %H:%M} UTC, {len(changes)} readings"
+    )
+    assert first < last and len(changes) > 2
+    assert "GitHub stars" not in page  # no repository read for it
+
+    [capture] = captures("2025-09-29")
+    sync(hub, capture)
+    link_repositories()
+    mineru = Repository.objects.get(name="opendatalab/mineru")
+    for at, stars in [
+        (datetime(2025, 9, 28, 4, 7, 2, tzinfo=UTC), 44798),
+        (datetime(2025, 9, 29, 4, 7, 9, tzinfo=UTC), 44860),
+    ]:
+        record_answer(mineru, RepoAnswer(200, Quota(), full_name="opendatalab/MinerU", stars=stars), at)
+    page = client.get("/papers/2509.22186/").content.decode()
+    assert re.search(
+        r'aria-label="GitHub stars of opendatalab/MinerU: 44,798 on 2025-09-28 04:07 UTC, 44,860 on', page
+    )

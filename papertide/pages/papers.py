@@ -4,12 +4,15 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from papertide.catalog.counts import RememberedCountPaginator
-from papertide.catalog.models import Paper
+from papertide.catalog.models import Paper, StarCount
 from papertide.catalog.shortcuts import get_paper
 from papertide.community.models import Comment, Vote
 from papertide.search import engine
+
+from .charts import step_chart
 
 
 def paper_list(request):
@@ -49,6 +52,7 @@ def paper_detail(request, arxiv_id):
     )
     voted = request.user.is_authenticated and Vote.objects.filter(user=request.user, paper=paper).exists()
     context = {
+        **charts(paper),
         "paper": paper,
         "similar": similar,
         "comments": comments,
@@ -56,6 +60,34 @@ def paper_detail(request, arxiv_id):
         "hub": getattr(paper, "hub", None),  # what Hugging Face's daily list says of it, if it listed it
     }
     return render(request, "catalog/paper_detail.html", context)
+
+
+def charts(paper: Paper) -> dict:
+    """The paper's Hugging Face upvotes and its repository's GitHub stars over time, as SVG step charts:
+    one query each, only for a paper listed on Hugging Face or linking a repository the GitHub sync knows."""
+    now = timezone.now()
+    found = {}
+    hub = getattr(paper, "hub", None)
+    if hub is not None:
+        upvotes = list(paper.upvote_counts.order_by("at").values_list("at", "upvotes"))
+        if upvotes:
+            found["upvote_chart"] = step_chart(upvotes, title="Upvotes on Hugging Face", now=now)
+    links = {link.repository_id: link for link in paper.code_links.all() if link.repository_id}
+    if links:
+        series: dict[int, list] = {}
+        names: dict[int, str] = {}
+        rows = StarCount.objects.filter(repository_id__in=links).order_by("at")
+        for repository_id, name, at, stars in rows.values_list(
+            "repository_id", "repository__full_name", "at", "stars"
+        ):
+            series.setdefault(repository_id, []).append((at, stars))
+            names[repository_id] = name
+        if series:  # the paper's most starred repository (its own code, usually, not a library it uses)
+            repository_id, readings = max(series.items(), key=lambda item: item[1][-1][1])
+            title = f"GitHub stars of {names[repository_id]}"
+            found["star_chart"] = step_chart(readings, title=title, now=now)
+            found["star_repository"] = f"https://github.com/{names[repository_id]}"
+    return found
 
 
 def paper_markdown(request, arxiv_id):
