@@ -242,7 +242,7 @@ def star_gains(repository_ids: Iterable[int], now: datetime, days: int | None = 
     """Stars gained by many repositories over the last `days` days, in one query (see `gain`)."""
     days = days or settings.PAPERTIDE_STAR_VELOCITY_DAYS
     repositories = Repository.objects.filter(pk__in=list(repository_ids))
-    return window_gains(repositories, StarCount.objects, "repository", "stars", now, days)
+    return window_gains(repositories, StarCount.objects.all(), "repository", "stars", now, days)
 
 
 def paper_star_gains(paper_ids: Iterable[int], now: datetime, days: int | None = None) -> dict[int, int]:

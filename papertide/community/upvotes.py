@@ -36,4 +36,4 @@ def upvote_gains(paper_ids: Iterable[int], now: datetime, days: float) -> dict[i
     """The Hugging Face upvotes each paper gained in the `days` days up to `now`, as upvote_velocity
     counts them, for many papers in one query (trending)."""
     papers = Paper.objects.filter(pk__in=list(paper_ids))
-    return window_gains(papers, UpvoteCount.objects, "paper", "upvotes", now, days)
+    return window_gains(papers, UpvoteCount.objects.all(), "paper", "upvotes", now, days)

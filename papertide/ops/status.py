@@ -83,7 +83,7 @@ class Status:
     failed_imports: list[IngestRun]
     workers: list[WorkerHeartbeat]
     outbox: dict[str, int]
-    github: tuple[int, int, datetime] | None
+    github: tuple[int, int | None, datetime | None] | None
 
     @property
     def backlog(self) -> int:

@@ -66,7 +66,7 @@ def charts(paper: Paper) -> dict:
     """The paper's Hugging Face upvotes and its repository's GitHub stars over time, as SVG step charts:
     one query each, only for a paper listed on Hugging Face or linking a repository the GitHub sync knows."""
     now = timezone.now()
-    found = {}
+    found: dict[str, str] = {}
     hub = getattr(paper, "hub", None)
     if hub is not None:
         upvotes = list(paper.upvote_counts.order_by("at").values_list("at", "upvotes"))
