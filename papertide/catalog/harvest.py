@@ -27,6 +27,7 @@ from .models import IngestRun
 from .records import Checkpoint, PaperRecord, SourceError
 from .services import IngestStats, ingest
 from .sources.arxiv_api import ArxivAPI
+from .sources.http import job_client
 from .sources.oai_pmh import OAIHarvester, harvest_params
 
 log = logging.getLogger("papertide.ingest")
@@ -255,7 +256,7 @@ def oai_harvest(
 
 
 def _oai_ingest(params, key, run, categories, should_stop, write) -> IngestStats:
-    stream = OAIHarvester().harvest(
+    stream = OAIHarvester(client=job_client()).harvest(
         params, resume_token=run.resume_token if run else "", cursor=run.cursor if run else 0
     )
     stats, _ = ingest(
@@ -281,7 +282,7 @@ def api_harvest(
     since: date, now: datetime, categories: list[str], should_stop: ShouldStop, write: Write
 ) -> IngestStats:
     until = now.astimezone(UTC).date()
-    stream = ArxivAPI().recent(categories, since, until)
+    stream = ArxivAPI(client=job_client()).recent(categories, since, until)
     stats, _ = ingest(
         until_stopped(stream, should_stop),
         "arxiv-api",

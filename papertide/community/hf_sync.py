@@ -6,8 +6,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from django.conf import settings
+
 from papertide.catalog.services import IngestStats, ingest
 from papertide.catalog.sources.hf_daily import HuggingFaceDaily, days_back
+from papertide.catalog.sources.http import job_client
 
 from .models import UpvoteCount
 
@@ -59,7 +62,8 @@ def sync_hf(*, now: datetime, should_stop: Callable[[], bool], write: Callable[[
     """The worker's job: today's and yesterday's lists (UTC days, as Hugging Face dates them), whose
     upvotes keep climbing. Returns a one-line summary; raises HfSyncError naming the days that failed,
     after storing the others."""
-    results = sync_days(days_back(now.astimezone(UTC).date(), 2), now, write, should_stop)
+    api = HuggingFaceDaily(client=job_client(delay=settings.PAPERTIDE_HF_DELAY))
+    results = sync_days(days_back(now.astimezone(UTC).date(), 2), now, write, should_stop, api)
     failed = [r.line for r in results if r.stats.error]
     if failed:
         raise HfSyncError("; ".join(failed))

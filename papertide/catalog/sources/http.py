@@ -105,3 +105,10 @@ class PoliteClient:
 
 def _host(url: str) -> str:
     return urllib.parse.urlparse(url).netloc or url
+
+
+def job_client(**options) -> PoliteClient:
+    """The client of a worker's job: one retry at most. The job runs again on its schedule (a failed one
+    within PAPERTIDE_JOB_RETRY_SECONDS), so minutes of backoff would only keep the worker from its other
+    jobs: offline, the harvests' four retries each held up the embedding for about eight minutes."""
+    return PoliteClient(retries=min(settings.PAPERTIDE_HTTP_RETRIES, 1), **options)
