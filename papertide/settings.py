@@ -242,7 +242,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d]: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "null": {"class": "logging.NullHandler"},
+    },
+    # The root logger gets a handler that drops everything: a library that calls logging.basicConfig() (one
+    # does while the model loads) then adds none of its own, and no line is printed twice.
+    "root": {"handlers": ["null"], "level": "WARNING"},
     "loggers": {
         "papertide": {"handlers": ["console"], "level": env_str("PAPERTIDE_LOG_LEVEL", "INFO")},
         "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
