@@ -1,10 +1,11 @@
 """Sharing the machine: the worker embedding while the site answers searches, each measured alone first.
 
-Three phases on one catalog (run it on a bench home with the listing papers imported and embedded):
-  1. search alone: CLIENTS concurrent clients send hybrid searches over HTTP to `papertide serve` (its
-     default 2 web workers) for SECONDS; latency per request, measured by the client.
-  2. worker alone: the vectors of some papers are removed first (the same papers are embedded again, so
-     the home ends as it began), and `papertide worker` embeds them; its rate from the vector count.
+`papertide serve` (its default 2 web workers) and `papertide worker` run in one session, as `make run`
+starts them. Three phases on one catalog (a bench home with the listing papers imported and embedded):
+  1. search alone (the worker idle): CLIENTS concurrent clients send hybrid searches over HTTP for
+     SECONDS; latency per request, measured by the client.
+  2. worker alone: the vectors of some papers are removed (the same papers are embedded again, so the
+     home ends as it began), and the worker embeds them; its rate from the vector count.
   3. both at once: the clients again while the worker goes on embedding.
 Then the worker finishes what is left. The figures to read are the ratios: search p99 together / alone
 (target at most 2) and the worker's rate together / alone (target at least 0.5).
@@ -27,14 +28,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from search_latency import SCIFACT, get, search_url  # noqa: E402
 
 
-def start(args: list[str], log: Path) -> subprocess.Popen:
-    env = {**os.environ, "PAPERTIDE_ALLOWED_HOSTS": "127.0.0.1 localhost"}
+def start_site(port: int, log: Path, **env_vars: str) -> subprocess.Popen:
+    """`papertide serve` and `papertide worker` in one session, as `make run` starts them: the scheduler
+    (autogroups) shares the CPU between sessions first, so a worker's nice value only ranks it below web
+    processes of its own session."""
+    env = {**os.environ, "PAPERTIDE_ALLOWED_HOSTS": "127.0.0.1 localhost", **env_vars}
+    papertide = f"{sys.executable} -m papertide.cli"
+    script = f"{papertide} serve --bind 127.0.0.1:{port} & {papertide} worker & wait"
     return subprocess.Popen(
-        [sys.executable, "-m", "papertide.cli", *args],
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        ["sh", "-c", script], env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
     )
 
 
@@ -80,6 +82,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=40.0)
     parser.add_argument("--papers", type=int, default=3500, help="vectors removed for the worker to remake")
     parser.add_argument("--port", type=int, default=8766)
+    parser.add_argument("--worker-nice", help="PAPERTIDE_WORKER_NICE for the worker (default: the setting's)")
     args = parser.parse_args()
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "papertide.settings")
@@ -88,8 +91,10 @@ def main() -> None:
     django.setup()
     import torch
     from django.db import connection
+    from django.utils import timezone
 
     from papertide.catalog.models import Paper
+    from papertide.ops.models import Job
     from papertide.search.embedding import coverage
     from papertide.search.models import PaperVector
 
@@ -104,8 +109,8 @@ def main() -> None:
     logs = Path(os.environ.get("PAPERTIDE_HOME", "var"))
 
     base = f"http://127.0.0.1:{args.port}"
-    server = start(["serve", "--bind", f"127.0.0.1:{args.port}"], logs / "bench-serve.log")
-    worker = None
+    nice = {"PAPERTIDE_WORKER_NICE": args.worker_nice} if args.worker_nice is not None else {}
+    site = start_site(args.port, logs / "bench-site.log", **nice)
     try:
         for _ in range(300):
             try:
@@ -113,6 +118,14 @@ def main() -> None:
                     break
             except OSError:
                 time.sleep(0.2)
+        # The worker's first round (its network jobs fail fast offline) is over and nothing is left to
+        # embed: from here it is idle.
+        started = timezone.now()
+        while not Job.objects.filter(name="embedding", last_succeeded_at__gt=started).exists():
+            time.sleep(1)
+        connection.close()
+        if coverage()[0] < total:
+            sys.exit("papers are left to embed: run `papertide embed` on this home first")
         load(base, queries, args.clients, 10)  # every web worker loads the model and the vectors
 
         alone, errors_alone = load(base, queries, args.clients, args.seconds)
@@ -120,7 +133,6 @@ def main() -> None:
         removed = list(PaperVector.objects.order_by("?").values_list("paper_id", flat=True)[: args.papers])
         PaperVector.objects.filter(paper_id__in=removed).delete()
         connection.close()
-        worker = start(["worker"], logs / "bench-worker.log")
 
         def vectors() -> int:
             count = PaperVector.objects.count()
@@ -140,12 +152,10 @@ def main() -> None:
         rate_together = (n2 - n1) / (t2 - t1)
         if n2 - first >= args.papers:
             print("warning: the worker ran out of papers during the shared phase; use more --papers")
-        while vectors() < total and worker.poll() is None:  # leave the home as it was
+        while vectors() < total and site.poll() is None:  # leave the home as it was
             time.sleep(2)
     finally:
-        if worker is not None:
-            stop(worker)
-        stop(server)
+        stop(site)
 
     def line(name: str, latencies: list[float], errors: int) -> str:
         rate = len(latencies) / args.seconds
@@ -155,7 +165,12 @@ def main() -> None:
             f"errors {errors}"
         )
 
-    print(f"{args.clients} clients, {args.seconds:.0f} s a phase, hybrid search, limit 20")
+    from django.conf import settings
+
+    nice = args.worker_nice if args.worker_nice is not None else settings.PAPERTIDE_WORKER_NICE
+    print(
+        f"{args.clients} clients, {args.seconds:.0f} s a phase, hybrid search, limit 20, worker nice {nice}"
+    )
     print(line("search alone", alone, errors_alone))
     print(line("search beside the worker", together, errors_together))
     print(f"worker alone {rate_alone:.1f} papers/s, beside the searches {rate_together:.1f} papers/s")

@@ -351,6 +351,9 @@ PAPERTIDE_STAR_VELOCITY_DAYS = env_int("PAPERTIDE_STAR_VELOCITY_DAYS", 7, minimu
 # The worker and its jobs (docs/operations.md, "Jobs"). How often each job runs, in seconds after its last
 # run ends; the worker sleeps at most PAPERTIDE_WORKER_POLL_SECONDS between two looks at the schedule.
 PAPERTIDE_WORKER_POLL_SECONDS = env_float("PAPERTIDE_WORKER_POLL_SECONDS", 5.0, minimum=0.1)
+# The worker lowers its CPU priority by this much (Unix nice) at start, so that on a machine it shares with
+# the web processes searches come first; it still has every idle cycle (docs/benchmarks.md, "Sharing").
+PAPERTIDE_WORKER_NICE = env_int("PAPERTIDE_WORKER_NICE", 0, minimum=0)
 # A running job's lease: renewed while it runs; a job whose worker died runs again once it has run out.
 PAPERTIDE_JOB_LEASE_SECONDS = env_float("PAPERTIDE_JOB_LEASE_SECONDS", 600.0, minimum=10.0)
 # A failed run is tried again after at most this long, even when the job's schedule says later.

@@ -1,6 +1,7 @@
 """papertide worker: the background loop that runs the registered jobs (ops.jobs) when they are due."""
 
 import logging
+import os
 import signal
 import threading
 
@@ -39,6 +40,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, once, jobs, sleep, batch_size, **options):
         chosen = selected(jobs)
+        if settings.PAPERTIDE_WORKER_NICE:
+            os.nice(settings.PAPERTIDE_WORKER_NICE)  # web processes first on a shared machine
         configured = settings.PAPERTIDE_EMBEDDING_BATCH
         settings.PAPERTIDE_EMBEDDING_BATCH = batch_size or configured  # for this run only
         try:
