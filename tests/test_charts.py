@@ -52,6 +52,8 @@ def test_one_reading_a_flat_line_to_now_and_none_nothing():
     arxiv_id, readings = next(iter(series.items()))
     now = readings[0][0] + timedelta(days=2)
     chart = parse(step_chart(readings[:1], title="Upvotes", now=now))
+    first_at, first = readings[0]
+    assert chart.find(f"{SVG}title").text == f"Upvotes: {first:,} on {first_at:%Y-%m-%d %H:%M} UTC, 1 reading"
     points = chart.find(f"{SVG}polyline").get("points").split()
     assert len(points) == 2 and points[0].split(",")[1] == points[1].split(",")[1]
     assert chart.findall(f"{SVG}text")[-1].text == f"{now:%Y-%m-%d}"

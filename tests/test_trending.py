@@ -87,8 +87,8 @@ def test_trending_page_query_count_is_fixed(client, hf_papers, settings, django_
     # what changed (votes, entries, code links), the scores, the top papers
     with time_machine.travel(SCRAPED, tick=False), django_assert_max_num_queries(5):
         client.get("/trending/")
-    with time_machine.travel(SCRAPED + timedelta(days=400), tick=False):
-        assert "Nothing in the daily list" in client.get("/trending/").content.decode()
+    with time_machine.travel(SCRAPED + timedelta(days=400), tick=False):  # as of the latest day, then
+        assert "was trending at the end of 5 April 2024" in client.get("/trending/").content.decode()
 
 
 def test_signed_out_readers_share_one_rendering_until_the_ranking_changes(
@@ -118,3 +118,26 @@ def test_signed_out_pages_set_no_cookie(client, hf_papers, settings):
         for path in ("/trending/", "/daily/"):
             response = client.get(path)
             assert response.status_code == 200 and not response.cookies  # cacheable by anyone in between
+
+
+def test_with_nothing_listed_lately_trending_is_shown_as_of_the_latest_day(client, hf_papers, settings):
+    # The 753 papers were listed up to 2024-04-05; two years on, nothing is in the 30-day window.
+    settings.PAPERTIDE_TRENDING_DAYS = 30
+    with time_machine.travel(datetime(2026, 4, 8, 12, 0, tzinfo=UTC), tick=False):
+        page = client.get("/trending/").content.decode()
+        shown = rows(client)
+    assert "this is what was trending at the end of 5 April 2024, its latest day" in page
+    assert len(shown) == 50
+    end = datetime(2024, 4, 6, tzinfo=UTC)  # the ranking as of the end of that day
+    for arxiv_id, _votes, _code, age, _score in shown:
+        day = date.fromisoformat(hf_papers[arxiv_id]["publication_date"][:10])
+        assert day >= date(2024, 3, 7)  # the 30 days up to it
+        expected = (end - datetime(day.year, day.month, day.day, tzinfo=UTC)).total_seconds() / 86400
+        assert age == pytest.approx(expected, abs=1e-4)
+    scores = [s for *_, s in shown]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_an_empty_daily_list_says_so(client, db):
+    page = client.get("/trending/").content.decode()
+    assert "Nothing in the daily list of the last" in page and "was trending at the end of" not in page

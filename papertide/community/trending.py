@@ -19,7 +19,7 @@ import math
 import time as clock
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
@@ -123,10 +123,14 @@ class Ranked(NamedTuple):
 
 class Ranking(NamedTuple):
     """The whole ranking and its generation: a number that changes whenever the ranking is recomputed,
-    so that a page rendered from it can be kept until then (see the trending page's fragment cache)."""
+    so that a page rendered from it can be kept until then (see the trending page's fragment cache).
+    `as_of` is set when nothing entered the daily list in the window up to now: the ranking is then the
+    one at the end of the daily list's latest day (an instance fed from files, or a quiet one, shows what
+    was trending when it last heard, rather than nothing)."""
 
     generation: int
     ranked: list[Ranked]
+    as_of: date | None = None
 
 
 CACHE_SECONDS = 10.0
@@ -188,11 +192,23 @@ def ranking() -> Ranking:
         settings.PAPERTIDE_STAR_VELOCITY_DAYS,
         now.date(),
     )
-    kept = _ranking.get("ranking", lambda: (state, _scores(now)))
+    kept = _ranking.get("ranking", lambda: (state, *_current(now)))
     if kept[0] != state:
-        kept = (state, _scores(now))
+        kept = (state, *_current(now))
         _ranking.set("ranking", kept)
-    return Ranking(_ranking.generation, kept[1])
+    return Ranking(_ranking.generation, kept[1], kept[2])
+
+
+def _current(now: datetime) -> tuple[list[Ranked], date | None]:
+    """The ranking now; or, when nothing was listed in the window, as of the end of the latest day listed."""
+    ranked = _scores(now)
+    if ranked:
+        return ranked, None
+    latest = DailyEntry.objects.latest_day()
+    if latest is None or latest >= now.date():
+        return ranked, None
+    then = datetime.combine(latest + timedelta(days=1), time.min, tzinfo=now.tzinfo)
+    return _scores(then), latest
 
 
 def trending_between(since, until, now: datetime, limit: int) -> list[Trend]:

@@ -135,7 +135,8 @@ def trending_page(request):
             )
         )
     rows = [(row, mark_safe(bodies[row.entry_id])) for row in top if row.entry_id in bodies]
-    return render(request, "community/trending.html", {"rows": rows, "voted": voted, "settings": settings})
+    context = {"rows": rows, "voted": voted, "settings": settings, "as_of": current.as_of}
+    return render(request, "community/trending.html", context)
 
 
 # (ranking generation, row bodies by entry) under one key: a new ranking's rows replace the old ones.

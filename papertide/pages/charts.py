@@ -43,9 +43,10 @@ def step_chart(
     points.append((x(end), y(values[-1])))
     path = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
     first, last = readings[0], readings[-1]
-    summary = (
-        f"{title}: {first[1]:,} on {first[0]:%Y-%m-%d %H:%M} UTC, "
-        f"{last[1]:,} on {last[0]:%Y-%m-%d %H:%M} UTC, {len(readings):,} reading{'s' * (len(readings) != 1)}"
+    summary = f"{title}: {first[1]:,} on {first[0]:%Y-%m-%d %H:%M} UTC, " + (
+        f"{last[1]:,} on {last[0]:%Y-%m-%d %H:%M} UTC, {len(readings):,} readings"
+        if len(readings) > 1
+        else "1 reading"
     )
     dots = "".join(
         f'<circle cx="{x(t):.1f}" cy="{y(v):.1f}" r="2"/>' for t, v in zip(times, values, strict=True)
