@@ -141,10 +141,13 @@ def main() -> None:
             spelled = f"{owner}/{repo.removesuffix('.git')}"
             stars[name] = (spelled, entry["paper"]["githubStars"])
             links.append(CodeLink(paper_id=papers[entry["paper"]["id"]], url=link.url, kind="github"))
-    # The repositories are those of `githubRepo`, whose stars the captures hold: a github link the upsert
-    # found in an abstract names a repository whose count is unknown here.
-    from_abstracts = CodeLink.objects.filter(kind="github").delete()[0]
+    # The repositories are those of `githubRepo`, whose stars the captures hold (the import made their
+    # links already; ensured here): a github link the upsert found in an abstract names a repository whose
+    # count is unknown here.
+    from_abstracts = CodeLink.objects.filter(kind="github", source=CodeLink.ABSTRACT).delete()[0]
     CodeLink.objects.bulk_create(links, ignore_conflicts=True)
+    unknown = CodeLink.objects.filter(kind="github").exclude(url__in=[link.url for link in links])
+    from_abstracts += unknown.delete()[0]
 
     github = FakeGitHub(stars)
     settings.PAPERTIDE_GITHUB_TOKEN = "bench-token"
