@@ -138,3 +138,10 @@ def test_hf_daily_command_reports_bad_entries(tmp_path):
     assert "4 new" in out
     assert "1 rejected" in out
     assert "'title' is missing" in out
+
+
+@pytest.mark.parametrize("source", ["arxiv", "hf-api"])
+def test_a_date_that_is_no_date_is_a_usage_error_naming_the_option(source):
+    option = "--from" if source == "arxiv" else "--date"
+    with pytest.raises(CommandError, match=f"argument {option}: '2025-13-01' is not a date"):
+        call_command("ingest", source, option, "2025-13-01")

@@ -1,6 +1,7 @@
 """papertide ingest arxiv|oai|arxiv-daily|arxiv-reconcile|snapshot|hf-daily|hf-api|startup: bring papers
 into the catalog."""
 
+import argparse
 import sys
 from datetime import UTC, date, timedelta
 
@@ -36,7 +37,8 @@ def _day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
+        # argparse turns this into a usage error naming the option (a CommandError here left a traceback).
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (expected YYYY-MM-DD)") from None
 
 
 class Command(BaseCommand):
