@@ -62,3 +62,16 @@ def _fresh_vector_cache():
 
     cache.clear()  # rendered fragments (the trending list) outlive a test's rolled-back rows
     yield
+
+
+@pytest.fixture
+def hub(settings):
+    """A local server standing in for Hugging Face (PAPERTIDE_HF_URL), no pause between requests; tests
+    give it real captures to answer with (tests/hf_captures.py)."""
+    from tests.replay import ReplayServer
+
+    with ReplayServer() as server:
+        settings.PAPERTIDE_HF_URL = server.url
+        settings.PAPERTIDE_HF_DELAY = 0.0
+        settings.PAPERTIDE_HTTP_RETRIES = 1
+        yield server

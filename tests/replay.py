@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 
 @dataclass
@@ -70,6 +70,10 @@ class ReplayServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+
+    def queries(self) -> list[dict[str, str]]:
+        """The query parameters of every request received, in order."""
+        return [{k: v[0] for k, v in parse_qs(urlsplit(path).query).items()} for _, path in self.log]
 
     def add(self, path: str, query: str | dict, *replies: Reply) -> None:
         self.routes[request_key(path, query, self.ignore)] = list(replies)

@@ -9,7 +9,6 @@ them. The recorded 503 (Retry-After: 10) stands for OAI-PMH failing, an unrecord
 import json
 from datetime import UTC, date, datetime, timedelta
 from io import StringIO
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
@@ -31,15 +30,12 @@ from papertide.catalog.sources.arxiv_api import listing_query
 from papertide.catalog.sources.http import PoliteClient
 from tests.conftest import data_path
 from tests.replay import ReplayServer, Reply
+from tests.test_source_oai_pmh import FIRST, TOKENS, XML, retry_recording
 
 pytestmark = pytest.mark.django_db
 
 OAI_PATH, API_PATH = "/oai", "/api/query"
-XML = {"Content-Type": "text/xml"}
-FIRST = {"verb": "ListRecords", "metadataPrefix": "arXiv"}
-RETRY_RECORDING = "oai-pmh/recorded-2018/oaipmh-listrecords---should-list-identifiers-from-arxiv.json"
 CHAIN = "oai-pmh/listrecords-chain-2018/page_{:02d}.xml"
-TOKENS = ["2752941|1001", "2752941|2001", "2752941|3001"]  # the tokens pages 0, 1 and 2 end with
 HEP_TH = "oai-pmh/hepcrawl/functional__arxiv__fixtures__http_server__records__arxiv-physics-hep-th.xml"
 API_RECORDING = "arxiv-api/recorded-2026/id_0808.05394_1707.08567_s0_m100_42e5aa0ec3af.json"
 # The recorded ListRecords answered on 2015-01-03; a harvest the night before asked from 2015-01-01.
@@ -50,11 +46,7 @@ NEW_YORK_EVENING = datetime(2015, 1, 2, 1, 30, tzinfo=UTC)  # Thursday 1 January
 def retry_replies() -> tuple[Reply, Reply]:
     """The recorded 503 with its real Retry-After, and the 200 that followed (2 records: 1412.8544 in cs.DM,
     hep-th/9504118 in hep-th)."""
-    replies = []
-    for rec in json.loads(data_path(RETRY_RECORDING).read_text(encoding="utf-8")):
-        raw = dict(zip(rec["rawHeaders"][::2], rec["rawHeaders"][1::2], strict=True))
-        headers = {k: v for k, v in raw.items() if k in ("Retry-After", "Content-Type")}
-        replies.append(Reply(rec["status"], rec["response"].encode("utf-8"), headers))
+    replies, _ = retry_recording()
     return replies[0], replies[1]
 
 
@@ -72,10 +64,6 @@ def api_listing(categories: list[str], since: date, until: date) -> dict:
         "start": "0",
         "max_results": "200",
     }
-
-
-def queries(server: ReplayServer) -> list[dict[str, str]]:
-    return [{k: v[0] for k, v in parse_qs(urlsplit(path).query).items()} for _, path in server.log]
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +165,7 @@ def test_harvest_asks_oai_pmh_from_the_day_of_the_last_success_and_keeps_the_cat
     summary, lines = run()
 
     # The archive's set, from the day; the recorded 503 was retried once.
-    assert queries(server) == [{**FIRST, "set": "cs", "from": "2015-01-01"}] * 2
+    assert server.queries() == [{**FIRST, "set": "cs", "from": "2015-01-01"}] * 2
     assert summary == "1 new, 0 updated, 0 unchanged, 0 rejected from 2015-01-01 via OAI-PMH"
     assert lines[0] == "arxiv-daily: cs.DM from 2015-01-01" and lines[-1] == summary
     assert ids() == ["1412.8544"]  # hep-th/9504118 came in the same answer, but is in no category asked
@@ -196,7 +184,7 @@ def test_first_harvest_asks_for_the_import_days_and_every_archive_of_the_categor
 
     summary, _ = run()
 
-    assert [q["set"] for q in queries(server)] == ["cs", "physics:hep-th"]
+    assert [q["set"] for q in server.queries()] == ["cs", "physics:hep-th"]
     # The same real answer for both sets: the second copy of each paper changes nothing.
     assert summary.startswith("2 new, 0 updated, 2 unchanged, 0 rejected")
     assert ids() == ["1412.8544", "hep-th/9504118"]
@@ -214,7 +202,7 @@ def test_when_oai_pmh_fails_the_api_listing_of_the_same_days_is_harvested(server
     summary, lines = run()
 
     assert summary == "1 new, 0 updated, 0 unchanged, 0 rejected from 2015-01-01 via the arXiv API"
-    assert [q.get("verb", "api") for q in queries(server)] == ["ListRecords"] * (
+    assert [q.get("verb", "api") for q in server.queries()] == ["ListRecords"] * (
         2 if failure.startswith("503") else 1
     ) + ["api"]
     assert any(line.startswith("OAI-PMH failed (HTTP") for line in lines)
@@ -236,7 +224,7 @@ def test_when_both_fail_the_harvest_raises_and_the_next_one_asks_from_the_same_d
     server.log.clear()
     server.add(OAI_PATH, {**FIRST, "set": "cs", "from": "2015-01-01"}, retry_replies()[1])
     summary, _ = run(now=NOW + timedelta(days=1))
-    assert queries(server) == [{**FIRST, "set": "cs", "from": "2015-01-01"}]
+    assert server.queries() == [{**FIRST, "set": "cs", "from": "2015-01-01"}]
     assert summary.startswith("1 new")
 
 
@@ -273,7 +261,7 @@ def test_reconciliation_rereads_the_last_14_days(server, settings):
 
     summary, _ = run(job=reconcile_arxiv, now=now)
 
-    assert queries(server) == [{**FIRST, "set": "physics:hep-th", "from": "2017-12-02"}]
+    assert server.queries() == [{**FIRST, "set": "physics:hep-th", "from": "2017-12-02"}]
     assert summary == "3 new, 0 updated, 0 unchanged, 0 rejected from 2017-12-02 via OAI-PMH"
     assert ids() == ["1412.8323", "1507.07790", "1607.01710"]
     assert IngestRun.objects.filter(source=harvest.RECONCILE).get().state == IngestRun.DONE
@@ -281,7 +269,7 @@ def test_reconciliation_rereads_the_last_14_days(server, settings):
     server.log.clear()
     with pytest.raises(SourceError):
         run(job=reconcile_arxiv, now=now)
-    assert queries(server)[0]["from"] == "2017-12-13"
+    assert server.queries()[0]["from"] == "2017-12-13"
 
 
 def serve_chain(server: ReplayServer, since: str) -> None:
@@ -316,7 +304,7 @@ def test_an_interrupted_oai_harvest_resumes_from_its_saved_token(server, setting
     server.add(OAI_PATH, {"verb": "ListRecords", "resumptionToken": TOKENS[2]}, retry_replies()[1])
     summary, lines = run(now=NOW + timedelta(hours=1))
 
-    assert queries(server) == [{"verb": "ListRecords", "resumptionToken": TOKENS[2]}]  # that page alone
+    assert server.queries() == [{"verb": "ListRecords", "resumptionToken": TOKENS[2]}]  # that page alone
     assert any(line.startswith("resuming the OAI-PMH harvest") for line in lines)
     assert summary.startswith("0 new")  # the last page holds no hep-ph paper
     oai.refresh_from_db()
@@ -343,7 +331,7 @@ def test_should_stop_ends_the_harvest_after_the_page_in_hand_and_the_next_run_re
     server.log.clear()
     with pytest.raises(SourceError):  # the chain's end was never recorded
         run()
-    assert queries(server)[0] == {"verb": "ListRecords", "resumptionToken": TOKENS[0]}
+    assert server.queries()[0] == {"verb": "ListRecords", "resumptionToken": TOKENS[0]}
 
 
 def test_ingest_arxiv_daily_runs_the_harvest_now(server, settings):

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 from email.utils import formatdate
 from io import StringIO
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
@@ -66,11 +66,6 @@ def entry_ids(raw: bytes) -> list[str]:
 
 def unversioned(abs_id: str) -> str:
     return re.sub(r"v\d+$", "", abs_id)
-
-
-def queries(server: ReplayServer) -> list[dict[str, str]]:
-    """The query parameters of each request the server received, in order."""
-    return [{k: v[0] for k, v in parse_qs(urlsplit(path).query).items()} for _, path in server.log]
 
 
 def api_for(server: ReplayServer, page_size: int = 10, **client) -> ArxivAPI:
@@ -132,7 +127,7 @@ def test_id_lookup_parses_every_field_of_the_entry(id_server):
     assert record.journal_ref is None and record.doi is None
     assert record.published == record.updated == utc(2016, 5, 26, 17, 59, 46)
     assert record.versions == {1: utc(2016, 5, 26, 17, 59, 46)}
-    assert queries(id_server) == [{"id_list": "1605.08386", "start": "0", "max_results": "1"}]
+    assert id_server.queries() == [{"id_list": "1605.08386", "start": "0", "max_results": "1"}]
 
 
 @pytest.mark.django_db
@@ -143,7 +138,7 @@ def test_old_style_id_lookup_stores_the_paper_under_its_archive_id(id_server):
 
     assert (stats.new, stats.updated, stats.unchanged, stats.total_rejected) == (1, 0, 0, 0)
     assert run.state == IngestRun.DONE
-    assert queries(id_server)[0]["id_list"] == "astro-ph/0601001"
+    assert id_server.queries()[0]["id_list"] == "astro-ph/0601001"
     paper = Paper.objects.get(arxiv_id="astro-ph/0601001")
     assert paper.title.startswith("Frequency of Hot Jupiters and Very Hot Jupiters from the OGLE-III")
     assert paper.authors == ["Andrew Gould", "Susan Dorsher", "B. Scott Gaudi", "Andrzej Udalski"]
@@ -181,7 +176,7 @@ def test_versioned_id_lookup_asks_for_that_version(id_server, asked, prefix, arx
 
     [record] = api_for(id_server).lookup([asked])
 
-    assert queries(id_server)[0]["id_list"] == asked
+    assert id_server.queries()[0]["id_list"] == asked
     assert (record.arxiv_id, record.version, record.title, record.categories) == (
         arxiv_id,
         1,
@@ -198,7 +193,7 @@ def test_lookup_accepts_urls_and_arxiv_prefixes_and_sends_several_ids_in_one_req
     with pytest.raises(SourceError, match="HTTP 404"):
         list(api_for(id_server).lookup(wanted))
 
-    assert queries(id_server) == [
+    assert id_server.queries() == [
         {"id_list": "1605.08386,1707.08567,2104.12255v1", "start": "0", "max_results": "3"}
     ]
 
@@ -229,7 +224,7 @@ def test_lookup_reports_an_invalid_id_and_looks_up_the_others(id_server):
     assert isinstance(records[0], RejectedRecord)
     assert records[0].arxiv_id == "0808.05394" and "is not an arXiv id" in records[0].reason
     assert [r.arxiv_id for r in records[1:]] == ["1707.08567"]
-    assert [q["id_list"] for q in queries(id_server)] == ["1707.08567"]
+    assert [q["id_list"] for q in id_server.queries()] == ["1707.08567"]
 
 
 @pytest.mark.django_db
@@ -283,10 +278,10 @@ def test_paginated_search_follows_start_in_page_size_steps_to_the_limit(search_s
 
     stats, run = ingest(api_for(search_server, page_size=10).search("testing", limit=60), "arxiv-api")
 
-    assert [(q["start"], q["max_results"]) for q in queries(search_server)] == [
+    assert [(q["start"], q["max_results"]) for q in search_server.queries()] == [
         (str(start), "10") for start in (0, 10, 20, 30, 40, 50)
     ]
-    assert {q["search_query"] for q in queries(search_server)} == {"testing"}
+    assert {q["search_query"] for q in search_server.queries()} == {"testing"}
     assert (stats.new, stats.total_rejected, stats.error, run.state) == (60, 0, "", IngestRun.DONE)
     assert len(set(expected)) == 60
     assert set(Paper.objects.values_list("arxiv_id", flat=True)) == set(expected)
@@ -384,7 +379,7 @@ def test_recent_asks_for_the_categories_ored_within_the_submitted_date_window(se
     with pytest.raises(SourceError, match="HTTP 404"):
         list(api.recent(["cs.CV", "cs.CL", "cs.LG"], date(2026, 3, 30), date(2026, 4, 2), limit=25))
 
-    assert queries(search_server) == [
+    assert search_server.queries() == [
         {
             "search_query": "(cat:cs.CV OR cat:cs.CL OR cat:cs.LG) "
             "AND submittedDate:[202603300000 TO 202604022359]",
@@ -572,7 +567,7 @@ def test_ingest_arxiv_ids_reports_new_then_unchanged_on_a_rerun(id_server, setti
 
     assert first.splitlines() == ["4 new, 0 updated, 0 unchanged, 0 rejected"]
     assert again.splitlines() == ["0 new, 0 updated, 4 unchanged, 0 rejected"]
-    assert [q["id_list"] for q in queries(id_server)] == [
+    assert [q["id_list"] for q in id_server.queries()] == [
         "astro-ph/0601001",
         "1605.08386",
         "quant-ph/0201082v1",

@@ -20,23 +20,19 @@ from papertide.community.hf_sync import HfSyncError, sync_hf
 from papertide.community.models import DailyEntry, HubPaper, UpvoteCount
 from papertide.ops import jobs
 from tests.conftest import data_path
-from tests.hf_captures import captures, committed_at, serve, write_captures
-from tests.replay import ReplayServer, Reply
+from tests.hf_captures import (
+    captures,
+    committed_at,
+    serve,
+    write_captures,
+)
+from tests.replay import Reply
 
 pytestmark = pytest.mark.django_db
 RAW_REPR = (
     "hf-daily-papers/2404589803_newsletter-chinese_2024-05_to_2026-08/raw/"
     "2025-01-08_first-capture_python-repr.json"
 )
-
-
-@pytest.fixture
-def hub(settings):
-    with ReplayServer() as server:
-        settings.PAPERTIDE_HF_URL = server.url
-        settings.PAPERTIDE_HF_DELAY = 0.0
-        settings.PAPERTIDE_HTTP_RETRIES = 1
-        yield server
 
 
 def run(*args) -> str:

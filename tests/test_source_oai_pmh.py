@@ -52,10 +52,6 @@ def final_page() -> bytes:
     return replies[1].body
 
 
-def queries(server: ReplayServer) -> list[dict[str, str]]:
-    return [{k: v[0] for k, v in parse_qs(urlsplit(path).query).items()} for _, path in server.log]
-
-
 @pytest.fixture(scope="module")
 def _replay():
     with ReplayServer() as server:
@@ -166,7 +162,7 @@ def test_harvest_follows_the_resumption_token_chain_page_by_page(server):
     records = [i for i in items if isinstance(i, PaperRecord)]
     assert len({r.arxiv_id for r in records}) == 3000
     assert (records[0].arxiv_id, records[-1].arxiv_id) == ("0704.0001", "0704.3000")
-    assert queries(server) == [FIRST] + [{"verb": "ListRecords", "resumptionToken": t} for t in TOKENS]
+    assert server.queries() == [FIRST] + [{"verb": "ListRecords", "resumptionToken": t} for t in TOKENS]
 
 
 @pytest.mark.django_db
@@ -189,7 +185,7 @@ def test_interrupted_harvest_keeps_every_page_and_a_rerun_resumes_from_the_saved
     out, err = run_command()
 
     assert "resuming the harvest" in err and "at record 3,000" in err
-    assert queries(server) == [{"verb": "ListRecords", "resumptionToken": TOKENS[2]}]
+    assert server.queries() == [{"verb": "ListRecords", "resumptionToken": TOKENS[2]}]
     assert out.splitlines()[0] == "2 new, 0 updated, 0 unchanged, 0 rejected"
     assert Paper.objects.count() == 3002
     assert Paper.objects.filter(arxiv_id__in=["1412.8544", "hep-th/9504118"]).count() == 2

@@ -17,8 +17,12 @@ from papertide.catalog.models import Repository
 from papertide.catalog.sources.github import Quota, RepoAnswer
 from papertide.community.trending import ranking
 from tests.conftest import data_path
-from tests.hf_captures import all_days, captures, committed_at, serve
-from tests.replay import ReplayServer
+from tests.hf_captures import (
+    all_days,
+    captures,
+    committed_at,
+    serve,
+)
 
 pytestmark = pytest.mark.django_db
 STARS = "github-stars/evanli-github-ranking_2018-12_to_2026-08/daily_top100_python_and_overall.csv.gz"
@@ -27,15 +31,6 @@ ROW = re.compile(
     r'data-age="([\d.]+)" data-score="([\d.]+)"',
     re.S,
 )
-
-
-@pytest.fixture
-def hub(settings):
-    with ReplayServer() as server:
-        settings.PAPERTIDE_HF_URL = server.url
-        settings.PAPERTIDE_HF_DELAY = 0.0
-        settings.PAPERTIDE_HTTP_RETRIES = 1
-        yield server
 
 
 def sync(hub, capture: dict) -> None:
