@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "papertide.community",
     "papertide.search",
     "papertide.accounts",
+    "papertide.library",
     "papertide.digests",
     "papertide.pages",
     "papertide.ops",
@@ -362,6 +363,7 @@ PAPERTIDE_JOB_EMBEDDING_SECONDS = env_float("PAPERTIDE_JOB_EMBEDDING_SECONDS", 1
 PAPERTIDE_JOB_DISPLAY_TEXT_SECONDS = env_float("PAPERTIDE_JOB_DISPLAY_TEXT_SECONDS", 60.0, minimum=1.0)
 PAPERTIDE_JOB_KEYWORD_STATS_SECONDS = env_float("PAPERTIDE_JOB_KEYWORD_STATS_SECONDS", 21600.0, minimum=1.0)
 PAPERTIDE_JOB_DIGESTS_SECONDS = env_float("PAPERTIDE_JOB_DIGESTS_SECONDS", 60.0, minimum=1.0)
+PAPERTIDE_JOB_INTERESTS_SECONDS = env_float("PAPERTIDE_JOB_INTERESTS_SECONDS", 60.0, minimum=1.0)
 PAPERTIDE_JOB_HOUSEKEEPING_SECONDS = env_float("PAPERTIDE_JOB_HOUSEKEEPING_SECONDS", 86400.0, minimum=1.0)
 # Papers the embedding job encodes per batch (a stop request waits at most one batch), and how long its
 # claim on a batch lasts (a batch of a worker that died is embedded by another once the claim runs out).

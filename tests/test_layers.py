@@ -1,7 +1,7 @@
 """The layers point one way: every import in the package, read with `ast`, goes down or stays in its app.
 
 Bottom to top (docs/development.md has the map):
-    catalog, accounts  ->  community, search  ->  digests  ->  api, pages, ops
+    catalog, accounts  ->  community, search  ->  library  ->  digests  ->  api, pages, ops
 An app imports its own modules and those of the layers below it; apps on one floor do not import each other.
 Modules at the package root are shared plumbing: any app may import caches, emails and the package itself
 (its version); only urls.py imports the apps, to route to them. Imports inside functions count too.
@@ -15,6 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "papertide"
 LAYERS = [
     {"catalog", "accounts"},
     {"community", "search"},
+    {"library"},
     {"digests"},
     {"api", "pages", "ops"},
 ]

@@ -21,6 +21,7 @@ from papertide.catalog.github import sync_github
 from papertide.catalog.harvest import harvest_arxiv, next_harvest_after, next_reconcile_after, reconcile_arxiv
 from papertide.community.hf_sync import sync_hf
 from papertide.digests.delivery import send_due
+from papertide.library.recommend import interests_job
 from papertide.search.embedding import coverage, display_text_job, embedding_job
 from papertide.search.keyword_pg import term_stats_job
 from papertide.search.progress import duration
@@ -133,6 +134,12 @@ register(
     term_stats_job,
     Every("PAPERTIDE_JOB_KEYWORD_STATS_SECONDS"),
     "PostgreSQL: count how many papers each common word is in (SQLite's index keeps its own counts)",
+)
+register(
+    "interests",
+    interests_job,
+    Every("PAPERTIDE_JOB_INTERESTS_SECONDS"),
+    "train the readers' interests whose papers or ratings changed (ratings also train at once)",
 )
 register("digests", send_digests, Every("PAPERTIDE_JOB_DIGESTS_SECONDS"), "send the digests that are due")
 register(

@@ -49,6 +49,11 @@ class VectorMatrix:
         values = self.matrix[[r for _, r in rows]] @ query
         return {i: float(v) for (i, _), v in zip(rows, values, strict=True)}
 
+    def vectors_of(self, ids) -> tuple[list[int], np.ndarray]:
+        """The ids among these that have a vector, and their vectors as the rows of one matrix."""
+        found = [int(i) for i in ids if int(i) in self.row_of]
+        return found, self.matrix[[self.row_of[i] for i in found]].reshape(len(found), self.matrix.shape[1])
+
     def vector_of(self, i: int) -> np.ndarray | None:
         row = self.row_of.get(i)
         return None if row is None else self.matrix[row]

@@ -38,6 +38,8 @@ class Vectors(Protocol):
 
     def vector_of(self, paper_id: int) -> np.ndarray | None: ...
 
+    def vectors_of(self, ids: Iterable[int]) -> tuple[list[int], np.ndarray]: ...  # (those with one, rows)
+
 
 @dataclass
 class KeywordSide:

@@ -13,7 +13,7 @@ from django.conf import settings
 from papertide.caches import ProcessCache
 
 from .. import keyword_pg
-from ..encoder import model_name
+from ..encoder import DIMENSIONS, model_name
 from ..fusion import FusionParams
 from ..models import PaperVector
 from ..query import Filters
@@ -97,6 +97,14 @@ class PostgresVectors:
     def vector_of(self, paper_id: int) -> np.ndarray | None:
         row = self._rows().filter(paper_id=paper_id).values_list("vector", flat=True)
         return row[0] if row else None
+
+    def vectors_of(self, ids) -> tuple[list[int], np.ndarray]:
+        ids = list(ids)
+        rows = list(self._rows().filter(paper_id__in=ids).values_list("paper_id", "vector")) if ids else []
+        by_id = dict(rows)
+        found = [int(i) for i in ids if i in by_id]
+        matrix = np.array([by_id[i] for i in found], dtype=np.float32).reshape(len(found), DIMENSIONS)
+        return found, matrix
 
 
 class PostgresBackend(Backend):

@@ -1,0 +1,289 @@
+"""Interests as linear classifiers over the paper embeddings the catalog already has, and the for-you
+ranking that reads them.
+
+Training (train) happens when an interest's papers or ratings change: at once after a rating (so that
+"sharpen" learns from each answer) and by the worker's `interests` job for the rest. A page only scores
+the period's new papers with the stored weights: one matrix product, no training per request.
+"""
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from django.db.models import F, Q
+from django.utils import timezone
+from sklearn.linear_model import LogisticRegression
+
+from papertide.catalog.models import Paper
+from papertide.search import engine
+
+from .models import Entry, Interest, Rating
+
+log = logging.getLogger("papertide.library")
+
+# Negatives besides the rated ones: a sample of this many of the catalog's most recent papers. Recent,
+# because what an interest must tell apart is what arrives now, not the whole history of the field.
+NEGATIVE_SAMPLE = 1000
+RECENT_POOL = 10_000
+# Rated "less like this" counts as much as this many sampled papers: the reader said it, the sample guesses.
+RATED_NEGATIVE_WEIGHT = 5.0
+# The most new papers a for-you page scores (the newest first, when a period holds more).
+MAX_CANDIDATES = 20_000
+# Papers its words found, for an interest started from words.
+SEEDS_FROM_WORDS = 20
+
+
+@dataclass
+class Model:
+    """A trained interest: match(x) = sigmoid(weights . x + intercept), a paper's match from 0 to 1."""
+
+    weights: np.ndarray
+    intercept: float
+
+    def decision(self, vectors: np.ndarray) -> np.ndarray:
+        return vectors @ self.weights + self.intercept
+
+    def match(self, vectors: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-self.decision(vectors)))
+
+    @classmethod
+    def of(cls, interest: Interest) -> "Model | None":
+        if not interest.weights:
+            return None
+        return cls(np.frombuffer(bytes(interest.weights), dtype="<f4"), interest.intercept)
+
+
+def fit(positives: np.ndarray, negatives: np.ndarray, sample: np.ndarray) -> Model:
+    """A linear classifier: positives against rated negatives and sampled papers. Classes balanced, since
+    an interest has tens of positives against a thousand sampled papers. Used by the site and by the
+    evaluation (library.evaluate), so that what is measured is what readers get."""
+    features = np.vstack([positives, negatives, sample]).astype(np.float32)
+    labels = np.concatenate([np.ones(len(positives)), np.zeros(len(negatives) + len(sample))])
+    weights = np.concatenate(
+        [np.ones(len(positives)), np.full(len(negatives), RATED_NEGATIVE_WEIGHT), np.ones(len(sample))]
+    )
+    # Balance the classes by total weight: the positives as heavy as all the negatives together.
+    weights[: len(positives)] *= weights[len(positives) :].sum() / max(len(positives), 1)
+    classifier = LogisticRegression(C=1.0, max_iter=300)
+    classifier.fit(features, labels, sample_weight=weights)
+    return Model(classifier.coef_[0].astype(np.float32), float(classifier.intercept_[0]))
+
+
+def positive_ids(interest: Interest) -> list[int]:
+    """Its papers: the collection's, the seeds its words found, those rated "more like this"; less those
+    rated "less like this" (the latest word of the reader wins over the collection)."""
+    ids: dict[int, None] = dict.fromkeys(interest.seeds or [])
+    if interest.collection_id:
+        ids.update(
+            dict.fromkeys(
+                Entry.objects.filter(collection_id=interest.collection_id).values_list("paper_id", flat=True)
+            )
+        )
+    rated = dict(Rating.objects.filter(interest=interest).values_list("paper_id", "value"))
+    ids.update(dict.fromkeys(i for i, v in rated.items() if v > 0))
+    return [i for i in ids if rated.get(i, 1) > 0]
+
+
+def negative_ids(interest: Interest) -> list[int]:
+    return list(
+        Rating.objects.filter(interest=interest, value=Rating.LESS).values_list("paper_id", flat=True)
+    )
+
+
+def recent_sample(exclude: Iterable[int], size: int = NEGATIVE_SAMPLE, seed: int = 0) -> list[int]:
+    """A sample of the catalog's most recent papers (by id: the order they arrived in), the same one for
+    the same seed while the catalog does not change."""
+    recent = np.array(
+        Paper.objects.order_by("-id").values_list("id", flat=True)[:RECENT_POOL], dtype=np.int64
+    )
+    recent = recent[~np.isin(recent, np.fromiter(exclude, dtype=np.int64))]
+    if len(recent) <= size:
+        return recent.tolist()
+    return np.random.default_rng(seed).choice(recent, size=size, replace=False).tolist()
+
+
+def train(interest: Interest) -> bool:
+    """Train the interest on its examples' vectors and store the model; False (and the model cleared)
+    when none of its papers has a vector yet (the worker's next run tries again)."""
+    started = timezone.now()
+    vectors = engine.catalog_vectors()
+    positives = positive_ids(interest)
+    negatives = negative_ids(interest)
+    _, pos = vectors.vectors_of(positives)
+    _, neg = vectors.vectors_of(negatives)
+    _, sample = vectors.vectors_of(recent_sample(set(positives) | set(negatives), seed=interest.pk))
+    fields = {"trained_at": started, "positives": len(pos), "negatives": len(neg)}
+    if not len(pos) or not len(neg) + len(sample):
+        Interest.objects.filter(pk=interest.pk).update(weights=None, intercept=0.0, **fields)
+        interest.weights, interest.intercept = None, 0.0
+    else:
+        model = fit(pos, neg, sample)
+        fields.update(weights=model.weights.astype("<f4").tobytes(), intercept=model.intercept)
+        Interest.objects.filter(pk=interest.pk).update(**fields)
+        interest.weights, interest.intercept = fields["weights"], model.intercept
+    interest.trained_at, interest.positives, interest.negatives = started, len(pos), len(neg)
+    return interest.weights is not None
+
+
+def retrain_stale(limit: int | None = None) -> int:
+    """Train the interests whose papers or ratings changed since their last training."""
+    stale = Interest.objects.filter(Q(trained_at__isnull=True) | Q(changed_at__gt=F("trained_at")))
+    done = 0
+    for interest in stale.order_by("changed_at")[:limit]:
+        train(interest)
+        done += 1
+    return done
+
+
+# --- the for-you ranking -------------------------------------------------------------------------------
+
+
+@dataclass
+class Recommendation:
+    """A paper recommended for one of the reader's interests: how well it matches (0 to 1) and the two
+    papers of the interest it is closest to, for the why line."""
+
+    paper_id: int
+    interest: Interest
+    match: float
+    near: list[int] = field(default_factory=list)
+    paper: Paper | None = None
+    near_papers: list[Paper] = field(default_factory=list)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.match)
+
+
+def library_ids(user) -> set[int]:
+    """Papers in any of the reader's collections."""
+    return set(Entry.objects.filter(collection__owner=user).values_list("paper_id", flat=True))
+
+
+def trained_interests(user, only: Sequence[int] | None = None) -> list[Interest]:
+    interests = Interest.objects.filter(owner=user, weights__isnull=False)
+    if only:
+        interests = interests.filter(pk__in=only)
+    return list(interests)
+
+
+def rank(
+    interests: Sequence[Interest],
+    candidates: Sequence[int],
+    exclude: set[int] = frozenset(),  # type: ignore[assignment]
+    limit: int = 50,
+    least: float = 0.0,
+) -> list[Recommendation]:
+    """The candidates ranked by their best match among the interests, at least `least`, best first;
+    papers in `exclude` (the reader's library) and those rated for the interest left out."""
+    models = [(i, Model.of(i)) for i in interests]
+    models = [(i, m) for i, m in models if m is not None]
+    ids = [c for c in candidates if c not in exclude]
+    if not models or not ids:
+        return []
+    vectors = engine.catalog_vectors()
+    found, matrix = vectors.vectors_of(ids)
+    if not found:
+        return []
+    scores = np.column_stack([m.match(matrix) for _, m in models])  # papers x interests
+    rated = set(
+        Rating.objects.filter(interest__in=[i for i, _ in models]).values_list("interest_id", "paper_id")
+    )
+    for column, (interest, _) in enumerate(models):
+        for row, paper_id in enumerate(found):
+            if (interest.pk, paper_id) in rated:
+                scores[row, column] = -1.0
+    best = scores.argmax(axis=1)
+    top = scores[np.arange(len(found)), best]
+    order = [r for r in np.argsort(-top, kind="stable") if top[r] >= least][:limit]
+    picked = [Recommendation(found[r], models[best[r]][0], float(top[r])) for r in order]
+    explain(picked, vectors, {found[r]: matrix[r] for r in order})
+    return picked
+
+
+def explain(recommendations: list[Recommendation], vectors, candidate_vectors: dict[int, np.ndarray]) -> None:
+    """Fill each recommendation's `near`: the two papers of its interest closest to it."""
+    by_interest: dict[int, list[Recommendation]] = {}
+    for rec in recommendations:
+        by_interest.setdefault(rec.interest.pk, []).append(rec)
+    for group in by_interest.values():
+        ids, matrix = vectors.vectors_of(positive_ids(group[0].interest))
+        if not ids:
+            continue
+        for rec in group:
+            similarity = matrix @ candidate_vectors[rec.paper_id]
+            rec.near = [ids[r] for r in np.argsort(-similarity)[:2]]
+
+
+def attach_papers(recommendations: list[Recommendation], papers=None) -> list[Recommendation]:
+    """Load the recommended papers (from `papers`, a queryset, for the annotations a list needs) and the
+    papers named in their why lines, in two queries."""
+    papers = papers if papers is not None else Paper.objects.all()
+    by_id = papers.in_bulk([r.paper_id for r in recommendations])
+    near = Paper.objects.only("arxiv_id", "title", "title_clean").in_bulk(
+        {i for r in recommendations for i in r.near}
+    )
+    for rec in recommendations:
+        rec.paper = by_id.get(rec.paper_id)
+        rec.near_papers = [near[i] for i in rec.near if i in near]
+    return [r for r in recommendations if r.paper is not None]
+
+
+def for_you(
+    user,
+    start: datetime,
+    end: datetime,
+    interest_ids: Sequence[int] | None = None,
+    limit: int = 50,
+    least: float = 0.0,
+) -> list[Recommendation]:
+    """The papers new from start to end (Paper.objects.new_between, the one rule of "new"), ranked for
+    the reader by their interests, without the papers already in their library."""
+    interests = trained_interests(user, interest_ids)
+    if not interests:
+        return []
+    candidates = list(
+        Paper.objects.new_between(start, end).order_by("-id").values_list("id", flat=True)[:MAX_CANDIDATES]
+    )
+    return rank(interests, candidates, library_ids(user), limit=limit, least=least)
+
+
+def uncertain(interest: Interest, candidates: Sequence[int], count: int = 5) -> list[Recommendation]:
+    """Sharpen: the candidates the interest is least sure about (match nearest one half), not yet rated
+    nor among its papers: the answers that teach it most (uncertainty sampling)."""
+    model = Model.of(interest)
+    if model is None:
+        return []
+    known = set(positive_ids(interest)) | set(
+        Rating.objects.filter(interest=interest).values_list("paper_id", flat=True)
+    )
+    vectors = engine.catalog_vectors()
+    found, matrix = vectors.vectors_of([c for c in candidates if c not in known])
+    if not found:
+        return []
+    match = model.match(matrix)
+    order = np.argsort(np.abs(match - 0.5), kind="stable")[:count]
+    picked = [Recommendation(found[r], interest, float(match[r])) for r in order]
+    explain(picked, vectors, {found[r]: matrix[r] for r in order})
+    return picked
+
+
+def seeds_from_words(words: str) -> list[int]:
+    """The papers an interest started from words begins with: the words' best search results."""
+    return [hit.paper_id for hit in engine.search(words, limit=SEEDS_FROM_WORDS).hits]
+
+
+def interests_job(*, now: datetime, should_stop, write) -> str:
+    """The worker's `interests` job: train the interests whose papers or ratings changed, and those whose
+    papers had no vector when they last tried."""
+    done = 0
+    stale = Interest.objects.filter(Q(trained_at__isnull=True) | Q(changed_at__gt=F("trained_at")))
+    untrained = Interest.objects.filter(weights__isnull=True)
+    for interest in (stale | untrained).distinct().order_by("changed_at"):
+        if should_stop():
+            break
+        train(interest)
+        done += 1
+    return f"interests: {done} trained"
