@@ -188,13 +188,12 @@ def rank(
     if not found:
         return []
     scores = np.column_stack([m.match(matrix) for _, m in models])  # papers x interests
-    rated = set(
-        Rating.objects.filter(interest__in=[i for i, _ in models]).values_list("interest_id", "paper_id")
-    )
-    for column, (interest, _) in enumerate(models):
-        for row, paper_id in enumerate(found):
-            if (interest.pk, paper_id) in rated:
-                scores[row, column] = -1.0
+    # A paper rated for an interest is not offered for it again (whatever the rating said).
+    row_of = {paper_id: row for row, paper_id in enumerate(found)}
+    column_of = {interest.pk: column for column, (interest, _) in enumerate(models)}
+    rated = Rating.objects.filter(interest__in=list(column_of), paper_id__in=found)
+    for interest_id, paper_id in rated.values_list("interest_id", "paper_id"):
+        scores[row_of[paper_id], column_of[interest_id]] = -1.0
     best = scores.argmax(axis=1)
     top = scores[np.arange(len(found)), best]
     order = [r for r in np.argsort(-top, kind="stable") if top[r] >= least][:limit]
