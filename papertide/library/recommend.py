@@ -191,9 +191,10 @@ def rank(
     # A paper rated for an interest is not offered for it again (whatever the rating said).
     row_of = {paper_id: row for row, paper_id in enumerate(found)}
     column_of = {interest.pk: column for column, (interest, _) in enumerate(models)}
-    rated = Rating.objects.filter(interest__in=list(column_of), paper_id__in=found)
+    rated = Rating.objects.filter(interest__in=list(column_of))  # a reader's ratings: hundreds, not thousands
     for interest_id, paper_id in rated.values_list("interest_id", "paper_id"):
-        scores[row_of[paper_id], column_of[interest_id]] = -1.0
+        if paper_id in row_of:
+            scores[row_of[paper_id], column_of[interest_id]] = -1.0
     best = scores.argmax(axis=1)
     top = scores[np.arange(len(found)), best]
     order = [r for r in np.argsort(-top, kind="stable") if top[r] >= least][:limit]
