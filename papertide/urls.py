@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("papertide.accounts.urls")),
     path("", include("papertide.community.urls")),
     path("", include("papertide.digests.urls")),
+    path("", include("papertide.library.urls")),
     path("", include("papertide.pages.urls")),
     path("", include("papertide.ops.urls")),
 ]

@@ -1,0 +1,3 @@
+"""(filled in by the library work of issue 14)"""
+
+urlpatterns: list = []
