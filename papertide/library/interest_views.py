@@ -6,11 +6,12 @@ interest, a rating: recommend.train takes well under 100 ms) and in the worker's
 Someone else's interest is a 404 everywhere: get_object_or_404 with owner=request.user.
 """
 
+from collections.abc import Set as AbstractSet
 from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -179,13 +180,22 @@ def _made(request, interest: Interest):
 @require_POST
 @login_required
 def from_collection(request):
-    form = CollectionChoiceForm(request.POST)
+    # `collection` from this app's pages; `slug` accepted too, for a button on a collection's own page.
+    form = CollectionChoiceForm(
+        {"collection": request.POST.get("collection") or request.POST.get("slug", "")}
+    )
     if not form.is_valid():
         return _interests_page(request, 400, collection_error="choose one of your collections")
     collection = get_object_or_404(Collection, owner=request.user, slug=form.cleaned_data["collection"])
     if Interest.objects.filter(collection=collection).exists():
         return _interests_page(request, 400, collection_error=f"“{collection.name}” is an interest already")
-    interest = Interest.objects.create(owner=request.user, name=collection.name, collection=collection)
+    try:
+        with transaction.atomic():
+            interest = Interest.objects.create(
+                owner=request.user, name=collection.name, collection=collection
+            )
+    except IntegrityError:  # the same form sent twice at once: the other one made it
+        return _interests_page(request, 400, collection_error=f"“{collection.name}” is an interest already")
     return _made(request, interest)
 
 
@@ -291,7 +301,9 @@ def rate(request, pk: int, arxiv_id: str):
 # --- sharpen -------------------------------------------------------------------------------------------
 
 
-def _unsure(interest: Interest, count: int, skip: set[int] = frozenset()) -> list[recommend.Recommendation]:  # type: ignore[assignment]
+def _unsure(
+    interest: Interest, count: int, skip: AbstractSet[int] = frozenset()
+) -> list[recommend.Recommendation]:
     """The papers the interest is least sure of: among the month's new papers, or the catalog's most
     recent ones when the month holds too few it has not seen (a quiet month, a new instance)."""
     now = timezone.now()

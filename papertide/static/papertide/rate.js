@@ -13,6 +13,10 @@ document.addEventListener("submit", async (event) => {
     headers: { Accept: "application/json" },
     credentials: "same-origin",
   });
+  if (response.redirected) {
+    window.location.href = response.url; // signed out meanwhile: the log-in page
+    return;
+  }
   if (!response.ok) return;
   const data = await response.json();
   for (const [name, value] of [["more", 1], ["less", -1]]) {
