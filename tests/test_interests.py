@@ -316,3 +316,11 @@ def test_sharpen_asks_about_five_unsure_papers_and_the_next_leaves_out_those_sho
     assert (
         client.get(reverse("interest-sharpen-next", args=[interest.pk]), {"shown": "junk"}).status_code == 400
     )
+
+
+def test_a_visitor_is_sent_to_log_in_and_changes_nothing(client, reader, papers, clock):
+    interest = interest_on(reader, about(papers, "diffusion")[:10])
+    for url in (reverse("for-you"), reverse("interests"), reverse("interest-sharpen", args=[interest.pk])):
+        assert client.get(url)["Location"].startswith("/accounts/login/")
+    rate = client.post(reverse("interest-rate", args=[interest.pk, papers[0].arxiv_id]), {"value": "1"})
+    assert rate["Location"].startswith("/accounts/login/") and not Rating.objects.exists()
