@@ -4,11 +4,16 @@ Everything here belongs to one account and goes with it (on_delete=CASCADE from 
 account deletes its library, ratings and interests.
 """
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
+
+if TYPE_CHECKING:
+    from papertide.catalog.models import Paper
 
 MAX_COLLECTION_NAME = 100
 
@@ -33,7 +38,9 @@ class Collection(models.Model):
     description = models.TextField(blank=True, max_length=2000)
     is_reading_list = models.BooleanField(default=False, editable=False)
     public = models.BooleanField(default=False)
-    papers = models.ManyToManyField("catalog.Paper", through="Entry", related_name="collections")
+    papers: "models.ManyToManyField[Paper, Entry]" = models.ManyToManyField(
+        "catalog.Paper", through="Entry", related_name="collections"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     changed_at = models.DateTimeField(
         default=timezone.now, help_text="When a paper was last added or removed."

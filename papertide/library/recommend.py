@@ -178,8 +178,7 @@ def rank(
 ) -> list[Recommendation]:
     """The candidates ranked by their best match among the interests, at least `least`, best first;
     papers in `exclude` (the reader's library) and those rated for the interest left out."""
-    models = [(i, Model.of(i)) for i in interests]
-    models = [(i, m) for i, m in models if m is not None]
+    models = [(i, m) for i in interests if (m := Model.of(i)) is not None]
     ids = [c for c in candidates if c not in exclude]
     if not models or not ids:
         return []
