@@ -59,13 +59,12 @@ def saved_ids(user) -> frozenset[int]:
     )
 
 
-def collections_with(user, paper: Paper) -> list[Collection]:
+def collections_with(user, paper: Paper) -> list:
     """The user's collections, the reading list first, each with `has`: whether the paper is in it.
-    One query (two more the first time, when the reading list is made)."""
+    One query (three more the first time, when the reading list is made)."""
     holds = Entry.objects.filter(collection=OuterRef("pk"), paper=paper)
     collections = list(Collection.objects.of(user).annotate(has=Exists(holds)))
     if not any(c.is_reading_list for c in collections):
-        reading = Collection.reading_list(user)
-        reading.has = False
-        collections.insert(0, reading)
+        Collection.reading_list(user)
+        collections = list(Collection.objects.of(user).annotate(has=Exists(holds)))
     return collections
