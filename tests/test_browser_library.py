@@ -52,6 +52,8 @@ def test_reader_saves_from_the_newest_list_without_a_reload_and_finds_it_in_the_
     assert list(Collection.reading_list(reader).papers.values_list("arxiv_id", flat=True)) == [arxiv_id]
     page.reload()
     assert row.locator("form.save button").inner_text() == "Saved"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "library-newest.png"), full_page=False)
 
     # The header leads to the library, where the paper is in the reading list.
     page.click("header nav.account >> text=Library")
@@ -93,5 +95,4 @@ def test_reader_saves_from_the_newest_list_without_a_reload_and_finds_it_in_the_
     assert page.evaluate("window.stillHere") is True
     assert not Collection.reading_list(reader).papers.exists()
     assert "{#" not in page.locator("main").inner_text()
-    ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "library-paper-page.png"), full_page=False)

@@ -131,7 +131,7 @@ def test_saving_is_a_post_and_bad_input_is_a_clear_400(papers, reader):
     assert not Entry.objects.exists()
 
 
-def test_every_list_shows_the_readers_saved_papers(papers, reader, client):
+def test_every_list_shows_the_readers_saved_papers(papers, reader, client, settings):
     for paper in papers[:2]:
         saving.add(Collection.reading_list(reader), paper)
     DailyEntry.objects.bulk_create(DailyEntry(paper=p, day=p.listed_on) for p in papers[:5])
@@ -139,6 +139,10 @@ def test_every_list_shows_the_readers_saved_papers(papers, reader, client):
     wanted = {papers[0].arxiv_id, papers[1].arxiv_id}
     assert saved_buttons(client.get("/").content.decode()) == wanted
     assert saved_buttons(client.get(f"/daily/month/{papers[0].listed_on:%Y-%m}/").content.decode()) == wanted
+    settings.PAPERTIDE_TRENDING_DAYS = 10_000  # the sample's days are long past
+    assert saved_buttons(client.get("/trending/").content.decode()) == wanted
+    found = client.get("/search/", {"q": papers[0].title_display}).content.decode()
+    assert papers[0].arxiv_id in saved_buttons(found) and papers[3].arxiv_id not in saved_buttons(found)
     detail = client.get(papers[0].get_absolute_url()).content.decode()
     assert saved_buttons(detail) == {papers[0].arxiv_id}
     assert 'href="/papers/' in client.get("/").content.decode()  # the "Save to…" links
@@ -408,3 +412,15 @@ def test_newest_and_daily_lists_save_buttons_cost_one_query(papers, reader, sett
     with CaptureQueriesContext(connection) as queries:
         client.get("/")
     assert sum("library_entry" in q["sql"] for q in queries.captured_queries) == 1
+
+
+def test_every_library_url_is_documented():
+    from pathlib import Path
+
+    from papertide.library import collection_views
+
+    text = (Path(__file__).resolve().parent.parent / "docs" / "library.md").read_text()
+    for pattern in collection_views.urlpatterns:
+        route = "/" + str(pattern.pattern).lstrip("^").rstrip("$")
+        route = re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", route.replace(collection_views.URL_ID, "<id>"))
+        assert f"`{route}" in text or f" {route}`" in text, f"{route} is not in docs/library.md"
