@@ -149,6 +149,23 @@ def test_every_list_shows_the_readers_saved_papers(papers, reader, client, setti
     assert f'href="/papers/{papers[3].arxiv_id}/save-to/?next=%2F"' in client.get("/").content.decode()
 
 
+def test_pages_write_nothing_before_the_first_save(papers, reader):
+    client = client_for(reader)
+    paper = papers[0]
+    for url in (
+        "/library/",
+        "/library/reading-list/",
+        paper.get_absolute_url(),
+        f"/papers/{paper.arxiv_id}/save-to/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200 and "Reading list" in response.content.decode()
+    assert not Collection.objects.exists()  # the reading list is shown, made by the first save
+    response = client.post(f"/papers/{paper.arxiv_id}/save-to/", {"collections": ["reading-list"]})
+    assert response.status_code == 302
+    assert reading_list_ids(reader) == [paper.arxiv_id]
+
+
 # Choosing collections
 
 
@@ -236,6 +253,9 @@ def test_making_a_collection_from_the_library_page(reader):
     assert refused.status_code == 400 and "A collection needs a name." in refused.content.decode()
     client.post("/library/", {"name": "Robot learning"})
     assert Collection.objects.filter(owner=reader, slug="robot-learning-2").exists()
+    # A collection named like the reading list never takes its address.
+    assert client.post("/library/", {"name": "Reading list"})["Location"] == "/library/reading-list-2/"
+    assert Collection.objects.get(owner=reader, slug="reading-list").is_reading_list
 
 
 def test_renaming_describing_and_sharing_keep_the_address(reader):

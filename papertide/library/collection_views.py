@@ -147,6 +147,7 @@ def save_to(request, arxiv_id):
     status = 200
     form = SaveToForm(request.user)
     if request.method == "POST":
+        Collection.reading_list(request.user)  # made now if it was not: it is one of the choices
         form = SaveToForm(request.user, request.POST)
         if form.is_valid():
             chosen = list(form.cleaned_data["collections"])
@@ -196,6 +197,7 @@ def library(request):
     if request.method == "POST":
         form = CollectionForm(request.POST)
         if form.is_valid():
+            Collection.reading_list(request.user)  # made first, so a collection called so gets another slug
             made = Collection.create(request.user, **form.cleaned_data)
             messages.success(request, f"Made the collection “{made.name}”.")
             return redirect("collection", made.slug)
@@ -209,8 +211,8 @@ def library(request):
         )
         .order_by("-is_reading_list", "name")  # Meta.ordering does not apply to a grouped query
     )
-    if not any(c.is_reading_list for c in collections):
-        reading_list = Collection.reading_list(request.user)
+    if not any(c.is_reading_list for c in collections):  # shown before the first save makes it
+        reading_list = saving.unsaved_reading_list(request.user)
         reading_list.size = reading_list.read_count = 0
         collections.insert(0, reading_list)
     # The last few additions of every collection in one query, not one per collection.
@@ -242,15 +244,24 @@ def library(request):
 
 
 def _entries_page(request, collection: Collection):
-    entries = Entry.objects.filter(collection=collection).select_related("paper").only(*ROW_COLUMNS)
+    if collection.pk is None:  # a reading list not made yet
+        entries = Entry.objects.none()
+    else:
+        entries = Entry.objects.filter(collection=collection).select_related("paper").only(*ROW_COLUMNS)
     return Paginator(entries, settings.PAPERTIDE_PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 def _mine(request, slug: str) -> Collection:
-    """One of the reader's own collections, or 404 (someone else's is not found either)."""
-    return get_object_or_404(
-        Collection.objects.of(request.user).select_related("owner", "interest"), slug=slug
-    )
+    """One of the reader's own collections, or 404 (someone else's is not found either). The reading
+    list exists for every reader: before the first save, a GET shows it empty and a POST makes it."""
+    found = Collection.objects.of(request.user).select_related("owner", "interest").filter(slug=slug).first()
+    if found is None and slug == "reading-list":
+        if request.method == "POST":
+            return Collection.reading_list(request.user)
+        return saving.unsaved_reading_list(request.user)
+    if found is None:
+        raise Http404("No such collection.")
+    return found
 
 
 @login_required

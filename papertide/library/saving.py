@@ -1,6 +1,8 @@
 """Putting papers into collections and taking them out, and read marks: the one place that keeps an
 interest built on a collection in step (`Collection.touch()`) whichever page saved the paper."""
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 
@@ -59,12 +61,19 @@ def saved_ids(user) -> frozenset[int]:
     )
 
 
+def unsaved_reading_list(user) -> Collection:
+    """The reading list as the first save will make it, for pages to show before then: a GET writes
+    nothing, not even a reader's empty reading list."""
+    return Collection(owner=user, name=Collection.READING_LIST, slug="reading-list", is_reading_list=True)
+
+
 def collections_with(user, paper: Paper) -> list:
     """The user's collections, the reading list first, each with `has`: whether the paper is in it.
-    One query (three more the first time, when the reading list is made)."""
+    One query."""
     holds = Entry.objects.filter(collection=OuterRef("pk"), paper=paper)
-    collections = list(Collection.objects.of(user).annotate(has=Exists(holds)))
+    collections: list[Any] = list(Collection.objects.of(user).annotate(has=Exists(holds)))
     if not any(c.is_reading_list for c in collections):
-        Collection.reading_list(user)
-        collections = list(Collection.objects.of(user).annotate(has=Exists(holds)))
+        reading_list: Any = unsaved_reading_list(user)
+        reading_list.has = False
+        collections.insert(0, reading_list)
     return collections
