@@ -12,6 +12,7 @@ from django.utils.html import escape
 from papertide.community.models import DailyEntry
 from papertide.library import saving
 from papertide.library.models import Collection, Entry, Interest, ReadMark
+from tests.concurrency import at_once
 from tests.personas import client_for
 from tests.search_data import import_sample
 
@@ -70,6 +71,22 @@ def test_saving_again_after_a_racing_save_keeps_one_entry(papers, reader):
     assert saving.add(reading_list, papers[0]) is True
     assert saving.add(Collection.objects.get(pk=reading_list.pk), papers[0]) is False  # another tab's copy
     assert Entry.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_clicks_at_once_save_one_entry(reader):
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith("file:memorydb"):
+        pytest.skip(
+            "in-memory SQLite does not serialise writers like a file or PostgreSQL (the PostgreSQL run)"
+        )
+    paper = import_sample(1, embed=False)[0]
+    reading_list = Collection.reading_list(reader)
+
+    def click(i):
+        client_for(reader).post(save_url(paper), {"saved": "1"}, **JSON)
+
+    assert not at_once(click, 10)
+    assert list(Entry.objects.values_list("collection_id", "paper_id")) == [(reading_list.pk, paper.pk)]
 
 
 def test_clicking_saved_takes_the_paper_out_again(papers, reader):

@@ -233,8 +233,8 @@ def library(request):
     )
     for entry in latest:
         recent.setdefault(entry.collection_id, []).append(entry)
-    for collection in collections:
-        collection.recent = recent.get(collection.pk, [])
+    for each in collections:
+        each.recent = recent.get(each.pk, [])
     context = {
         "collections": collections,
         "read_total": ReadMark.objects.filter(user=request.user).count(),
