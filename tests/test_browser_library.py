@@ -56,7 +56,7 @@ def test_reader_saves_from_the_newest_list_without_a_reload_and_finds_it_in_the_
     page.screenshot(path=str(ARTIFACTS / "library-newest.png"), full_page=False)
 
     # The header leads to the library, where the paper is in the reading list.
-    page.click("header nav.account >> text=Library")
+    page.click("header nav >> text=Library")
     page.wait_for_url("**/library/")
     assert title in page.locator("#collection-reading-list").inner_text()
     assert "1 paper" in page.locator("#collection-reading-list .count").inner_text()
