@@ -6,6 +6,7 @@ import re
 import feedparser
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
@@ -423,6 +424,9 @@ def test_collection_page_query_count_does_not_grow(papers, reader, settings):
     ideas = Collection.create(reader, "Ideas")
     saving.add(ideas, papers[0])
     few = count_queries(client, "/library/ideas/")
+    ideas.public = True
+    ideas.save()
+    few_public = count_queries(Client(), "/u/ada/ideas/")
     for paper in papers[1:30]:
         saving.add(ideas, paper)
         saving.mark_read(reader, paper, True)
@@ -430,6 +434,7 @@ def test_collection_page_query_count_does_not_grow(papers, reader, settings):
     many = count_queries(client, "/library/ideas/")
     # session, user, collection, count, page, read marks, saved papers
     assert few == many <= 7
+    assert few_public == count_queries(Client(), "/u/ada/ideas/") <= 3  # collection, count, page
 
 
 def test_newest_and_daily_lists_save_buttons_cost_one_query(papers, reader, settings):
