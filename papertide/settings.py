@@ -142,6 +142,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "papertide.catalog.context_processors.site",
+                "papertide.library.context_processors.library",
             ],
         },
     },
