@@ -1,0 +1,32 @@
+"""A recommendation's why line as a string, for code that needs one (the digest composes its reasons as
+strings). Its words are defined once, by the template library/why.html; this renders that template
+without autoescaping, so the text and the HTML say the same.
+
+And where a reader changes what an interest recommends (its threshold, whether it is in the digest).
+"""
+
+from django.template import Context
+from django.template.loader import get_template
+from django.urls import NoReverseMatch, reverse
+
+from .models import Interest
+from .recommend import Recommendation
+
+# The interests page (library.interest_views) by its URL name, and the path it is planned at until the
+# page is there.
+INTERESTS_PAGE, INTERESTS_PATH = "interests", "/interests/"
+
+
+def why_text(rec: Recommendation) -> str:
+    """"for diffusion: 82% match, close to “X” and “Y” that you saved": rec with its papers attached."""
+    template = get_template("library/why.html").template  # the Django template behind the backend's
+    return template.render(Context({"rec": rec}, autoescape=False)).strip()
+
+
+def settings_path(interest: Interest) -> str:
+    """The interests page, at this interest."""
+    try:
+        page = reverse(INTERESTS_PAGE)
+    except NoReverseMatch:
+        page = INTERESTS_PATH
+    return f"{page}#interest-{interest.pk}"
