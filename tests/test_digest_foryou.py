@@ -123,7 +123,9 @@ def test_the_threshold_leaves_out_papers_matching_less(reader, papers, inbox):  
 
 def test_an_interest_left_out_of_the_digest_gets_no_section(reader, papers, inbox):  # noqa: F811
     interest_from(reader, about(papers, "diffusion")[:10], "diffusion", threshold=0.5)
-    interest_from(reader, about(papers, "splatting")[:6], "gaussian splatting", threshold=0.5, in_digest=False)
+    interest_from(
+        reader, about(papers, "splatting")[:6], "gaussian splatting", threshold=0.5, in_digest=False
+    )
     Subscription.objects.subscribe_account(reader, now=CONFIRMED)
 
     assert delivery.send_due(WEDNESDAY_9).sent == 1

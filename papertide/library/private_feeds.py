@@ -67,7 +67,9 @@ def feed_url(user, interest: Interest | None = None, request=None, key: str | No
     """The absolute address of the reader's private feed (of one interest, or of all): from the request
     when there is one, else from PAPERTIDE_SITE_URL. `key`: the reader's feed key, when known already."""
     address = reverse("for-you-feed", args=[token(user, interest, key)])
-    return request.build_absolute_uri(address) if request else settings.PAPERTIDE_SITE_URL.rstrip("/") + address
+    return (
+        request.build_absolute_uri(address) if request else settings.PAPERTIDE_SITE_URL.rstrip("/") + address
+    )
 
 
 def feed_urls(user, request=None) -> list[tuple[str, str]]:

@@ -5,8 +5,7 @@ without autoescaping, so the text and the HTML say the same.
 And where a reader changes what an interest recommends (its threshold, whether it is in the digest).
 """
 
-from django.template import Context
-from django.template.loader import get_template
+from django.template import Context, Engine
 from django.urls import NoReverseMatch, reverse
 
 from .models import Interest
@@ -18,8 +17,8 @@ INTERESTS_PAGE, INTERESTS_PATH = "interests", "/interests/"
 
 
 def why_text(rec: Recommendation) -> str:
-    """"for diffusion: 82% match, close to “X” and “Y” that you saved": rec with its papers attached."""
-    template = get_template("library/why.html").template  # the Django template behind the backend's
+    """ "for diffusion: 82% match, close to “X” and “Y” that you saved": rec with its papers attached."""
+    template = Engine.get_default().get_template("library/why.html")
     return template.render(Context({"rec": rec}, autoescape=False)).strip()
 
 
