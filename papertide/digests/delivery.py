@@ -237,7 +237,7 @@ def send_batch(digests: list[Digest], worker: str, now: datetime, report: Report
                 periods[key] = Period(digest.period_start, digest.period_end, now, since, until)
             period = periods[key]
             searches = list(subscription.searches.all())
-            # An account's interests in the digest (an address without an account has none).
+            # The account's interests in the digest, prefetched by claim() (an address alone has none).
             interests = getattr(subscription.user, "digest_interests", [])
             for_you = recommendations(subscription.user, interests, since, until) if interests else []
             candidates = {t.entry.paper_id for t in period.trending()[: subscription.top_n * 4]}
