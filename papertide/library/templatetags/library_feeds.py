@@ -10,4 +10,6 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def private_feeds(context, user) -> list[tuple[str, str]]:
+    if not user.is_authenticated:  # nobody's: no feeds (and no key made)
+        return []
     return feed_urls(user, context.get("request"))
