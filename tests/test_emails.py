@@ -32,7 +32,14 @@ EXAMPLES = {
             due_on=date(2025, 3, 19), period_start=date(2025, 3, 18), period_end=date(2025, 3, 18)
         ),
         "count": 1,
-        "sections": [("Trending", [(("<h3>A paper</h3>", "A paper"), ["trending: 3 votes"])])],
+        "sections": [  # (title, [(paper blocks, why lines)], link to the section's settings or "")
+            ("Trending", [(("<h3>A paper</h3>", "A paper"), ["trending: 3 votes"])], ""),
+            (
+                "For you: diffusion",
+                [(("<h3>Another</h3>", "Another"), ["for diffusion: 84% match"])],
+                LINK + "interests/#interest-1",
+            ),
+        ],
         "manage": LINK,
     },
 }

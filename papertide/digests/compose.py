@@ -13,9 +13,15 @@ or above the search's threshold are kept, best first, at most PAPERTIDE_DIGEST_M
 All of this is computed once per period and query in a process, so ten thousand digests over the same
 day cost little more than their distinct queries; each digest then only leaves out what its reader has
 already received.
+
+A reader with an account also gets a "For you" section per interest of theirs that is in the digest
+(Interest.in_digest) and trained: the period's same new papers ranked by that interest
+(library.recommend.for_you), those at or above its threshold, best first, at most FOR_YOU_PER_INTEREST,
+each with its why line (library/why.html).
 """
 
 import sqlite3
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -25,6 +31,9 @@ from django.template.loader import render_to_string
 
 from papertide.catalog.models import CodeLink, Paper
 from papertide.community.trending import trending_between
+from papertide.library import recommend
+from papertide.library.models import Interest
+from papertide.library.why import settings_path, why_text
 from papertide.search.encoder import DIMENSIONS, get_encoder, model_name
 from papertide.search.keyword import TOKENIZE, query_words
 from papertide.search.models import PaperVector
@@ -34,6 +43,7 @@ from .models import SavedSearch
 WORDS_WEIGHT = 0.5
 COMMON_SHARE = 0.5  # a word in more than this share of the period's papers says nothing
 TRENDING_DEPTH = 200
+FOR_YOU_PER_INTEREST = 5
 
 
 @dataclass
@@ -54,6 +64,7 @@ class Entry:
 class Section:
     title: str
     entries: list[Entry]
+    link: str = ""  # where the reader changes what the section holds (an interest's settings)
 
 
 def search_vector(search: SavedSearch) -> np.ndarray:
@@ -193,9 +204,38 @@ def match_why(search: SavedSearch, match: Match) -> str:
     return f"matches your search “{search.query}”: words {match.words:.0%} · {meaning}"
 
 
-def compose(period: Period, top_n: int, searches: list[SavedSearch], received: set[int]) -> list[Section]:
+def recommendations(
+    user, interests: list[Interest], since: datetime, until: datetime
+) -> list[tuple[Interest, list[recommend.Recommendation]]]:
+    """[(interest, its recommendations)] for the papers new from since to until: per interest, those at or
+    above its threshold, best first, with room for papers the reader already has."""
+    found = []
+    for interest in interests:
+        recs = recommend.for_you(
+            user,
+            since,
+            until,
+            interest_ids=[interest.pk],
+            limit=FOR_YOU_PER_INTEREST * 4,
+            least=interest.threshold,
+        )
+        # The papers' blocks come from the period; here only the why lines' papers are needed.
+        recs = recommend.attach_papers(recs, Paper.objects.only("id"))
+        if recs:
+            found.append((interest, recs))
+    return found
+
+
+def compose(
+    period: Period,
+    top_n: int,
+    searches: list[SavedSearch],
+    received: set[int],
+    for_you: Sequence[tuple[Interest, list[recommend.Recommendation]]] = (),
+) -> list[Section]:
     """The sections of one reader's digest. A paper appears once, in its first section, with every reason
-    it is there; papers in `received` (already sent to this reader) are left out."""
+    it is there; papers in `received` (already sent to this reader) are left out. `for_you`: the reader's
+    recommendations(), a section per interest, after the saved searches."""
     sections: list[Section] = []
     placed: dict[int, Entry] = {}
 
@@ -222,5 +262,13 @@ def compose(period: Period, top_n: int, searches: list[SavedSearch], received: s
             if len(section.entries) >= settings.PAPERTIDE_DIGEST_MATCHES:
                 break
             add(section, match.paper_id, match_why(search, match))
+        sections.append(section)
+    site = settings.PAPERTIDE_SITE_URL.rstrip("/")
+    for interest, recs in for_you:
+        section = Section(f"For you: {interest.name}", [], link=site + settings_path(interest))
+        for rec in recs:
+            if len(section.entries) >= FOR_YOU_PER_INTEREST:
+                break
+            add(section, rec.paper_id, why_text(rec))
         sections.append(section)
     return [s for s in sections if s.entries]

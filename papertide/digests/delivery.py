@@ -32,14 +32,15 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
-from django.db.models import Max, OuterRef, Subquery
+from django.db.models import Max, OuterRef, Prefetch, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from papertide import emails
+from papertide.library.models import Interest
 
 from . import schedule, tokens
-from .compose import Period, compose
+from .compose import Period, compose, recommendations
 from .models import Delivered, Digest, Subscription
 
 log = logging.getLogger("papertide.digests")
@@ -111,7 +112,14 @@ def claim(worker: str, now: datetime, limit: int) -> list[Digest]:
     return list(
         Digest.objects.filter(claimed_by=worker, state=Digest.SENDING)
         .select_related("subscription")
-        .prefetch_related("subscription__searches")  # one query for the batch, not one per digest
+        .prefetch_related(  # one query each for the batch, not one per digest
+            "subscription__searches",
+            Prefetch(
+                "subscription__user__interests",
+                queryset=Interest.objects.filter(in_digest=True, weights__isnull=False).defer("weights"),
+                to_attr="digest_interests",
+            ),
+        )
         .order_by("id")
     )
 
@@ -134,7 +142,7 @@ def message_for(digest: Digest, sections, period: Period) -> EmailMultiAlternati
         "digest": digest,
         "count": sum(len(s.entries) for s in sections),
         "sections": [
-            (s.title, [(blocks[e.paper_id], e.why) for e in s.entries if e.paper_id in blocks])
+            (s.title, [(blocks[e.paper_id], e.why) for e in s.entries if e.paper_id in blocks], s.link)
             for s in sections
         ],
         "manage": link("digest-manage", subscription, "manage"),
@@ -229,14 +237,18 @@ def send_batch(digests: list[Digest], worker: str, now: datetime, report: Report
                 periods[key] = Period(digest.period_start, digest.period_end, now, since, until)
             period = periods[key]
             searches = list(subscription.searches.all())
+            # The account's interests in the digest, prefetched by claim() (an address alone has none).
+            interests = getattr(subscription.user, "digest_interests", [])
+            for_you = recommendations(subscription.user, interests, since, until) if interests else []
             candidates = {t.entry.paper_id for t in period.trending()[: subscription.top_n * 4]}
             candidates.update(m.paper_id for search in searches for m in period.matches(search))
+            candidates.update(rec.paper_id for _, recs in for_you for rec in recs)
             received = set(
                 Delivered.objects.filter(subscription=subscription, paper_id__in=candidates).values_list(
                     "paper_id", flat=True
                 )
             )
-            sections = compose(period, subscription.top_n, searches, received)
+            sections = compose(period, subscription.top_n, searches, received, for_you)
             papers = [e.paper_id for s in sections for e in s.entries]
             if not papers and settings.PAPERTIDE_DIGEST_SKIP_EMPTY:
                 if _mine(digest, worker).update(state=Digest.SKIPPED):

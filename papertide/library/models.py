@@ -182,3 +182,16 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {'+' if self.value > 0 else '-'} {self.paper_id} for {self.interest_id}"
+
+
+class FeedKey(models.Model):
+    """A reader's private feed key: signed into every private feed link (library.private_feeds), so that
+    replacing it (the reader's "reset") makes every link handed out before stop working. Made on first use.
+    Not a token: a link needs the site's secret key too, and the database keeps no link."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="feed_key")
+    key = models.CharField(max_length=64)
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"feed key of {self.user}"
