@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from papertide.library import recommend
+from papertide.library.collection_views import SUGGESTED_PERIOD
 from papertide.library.models import Collection, Entry, Interest, Rating
 from tests.personas import client_for
 from tests.search_data import import_sample
@@ -324,3 +325,45 @@ def test_a_visitor_is_sent_to_log_in_and_changes_nothing(client, reader, papers,
         assert client.get(url)["Location"].startswith("/accounts/login/")
     rate = client.post(reverse("interest-rate", args=[interest.pk, papers[0].arxiv_id]), {"value": "1"})
     assert rate["Location"].startswith("/accounts/login/") and not Rating.objects.exists()
+
+
+# --- a collection that is an interest -------------------------------------------------------------------
+
+
+def test_a_collection_page_offers_to_become_an_interest(reader, papers, clock):
+    collection = collection_of(reader, about(papers, "diffusion")[:10], "Diffusion models")
+    page = client_for(reader).get(reverse("collection", args=[collection.slug])).content.decode()
+    assert f'action="{reverse("interest-from-collection")}"' in page and "Use as an interest" in page
+    assert 'class="rate"' not in page
+
+
+def test_an_interest_collection_page_rates_its_papers_and_suggests_new_ones(reader, papers, clock):
+    diffusion = about(papers, "diffusion")
+    interest = interest_on(reader, diffusion[:10])
+    Rating.objects.create(user=reader, interest=interest, paper=diffusion[0], value=Rating.LESS)
+    response = client_for(reader).get(reverse("collection", args=[interest.collection.slug]))
+    page = response.content.decode()
+    assert "Use as an interest" not in page
+    own = re.search(rf'id="paper-{re.escape(diffusion[0].arxiv_id)}".*?</li>', page, re.S).group(0)
+    assert 'class="less" name="value" value="0" aria-pressed="true"' in own  # pressed: a click undoes it
+    suggested = [r.paper.arxiv_id for r in response.context["suggested"]]
+    expected = recommend.for_you(reader, NEXT_DAY - SUGGESTED_PERIOD, NEXT_DAY, [interest.pk], 5)
+    assert suggested == [papers_by_id(papers)[r.paper_id] for r in expected] and len(suggested) == 5
+    assert not set(suggested) & {p.arxiv_id for p in diffusion[:10]}
+
+
+def test_an_interest_collection_page_costs_the_same_queries_for_more_papers(reader, papers, clock):
+    diffusion = about(papers, "diffusion")
+    small, large = interest_on(reader, diffusion[:3], "small"), interest_on(reader, diffusion[3:20], "large")
+    client = client_for(reader)
+    client.get(reverse("collection", args=[small.collection.slug]))  # the session and vectors, once
+    counts = []
+    for interest in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("collection", args=[interest.collection.slug])).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def papers_by_id(papers):
+    return {p.pk: p.arxiv_id for p in papers}

@@ -5,6 +5,8 @@ redirect back to a `next` on this site; an anonymous click is sent to log in and
 collection, or a private one on the public address, is a 404: no page says that it exists.
 """
 
+from datetime import timedelta
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -16,16 +18,20 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, re_path, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 
 from papertide.catalog.ids import URL_ID
 from papertide.catalog.shortcuts import get_paper
 
-from . import feeds, saving
-from .models import MAX_COLLECTION_NAME, Collection, Entry, ReadMark
+from . import feeds, recommend, saving
+from .models import MAX_COLLECTION_NAME, Collection, Entry, Rating, ReadMark
 
 RECENT = 3  # the last additions the library page shows under each collection
+# An interest's collection page suggests the best few new papers of the last month for it.
+SUGGESTED_ROWS = 5
+SUGGESTED_PERIOD = timedelta(days=30)
 ROW_COLUMNS = (  # what a collection's rows show of each paper
     "added_at",
     "collection_id",
@@ -269,9 +275,28 @@ def collection(request, slug):
     """The owner's view: papers newest-added first, with authors, read state and a remove button."""
     found = _mine(request, slug)
     page = _entries_page(request, found)
+    interest = getattr(found, "interest", None)
+    suggested: list[recommend.Recommendation] = []
+    if interest is not None:
+        # The reader's ratings of this page's papers for the interest (one query), and the month's new
+        # papers it ranks first: where "more like this" and "less like this" teach it.
+        rated = dict(
+            Rating.objects.filter(
+                interest=interest, paper_id__in=[e.paper_id for e in page.object_list]
+            ).values_list("paper_id", "value")
+        )
+        for entry in page.object_list:
+            entry.rated = rated.get(entry.paper_id)
+        if interest.weights:
+            end = timezone.now()
+            suggested = recommend.attach_papers(
+                recommend.for_you(request.user, end - SUGGESTED_PERIOD, end, [interest.pk], SUGGESTED_ROWS),
+                papers=recommend.paper_rows(),
+            )
     context = {
         "collection": found,
-        "interest": getattr(found, "interest", None),
+        "interest": interest,
+        "suggested": suggested,
         "page": page,
         "read": _read_ids(request.user, [e.paper_id for e in page.object_list]),
         "form": CollectionForm(instance=found),

@@ -38,12 +38,6 @@ FOR_YOU_ROWS = 50
 # few the interest has not seen, from the catalog's most recent SHARPEN_FALLBACK papers.
 SHARPEN_ROWS = 5
 SHARPEN_FALLBACK = 2000
-# Only the columns a row shows: on SQLite every column selected is also grouped by (for the votes).
-ROW_COLUMNS = ("arxiv_id", "title", "title_clean", "authors", "categories", "primary_category", "listed_on")
-
-
-def _rows_queryset():
-    return Paper.objects.with_votes().only(*ROW_COLUMNS)
 
 
 def _bad(request, message: str, status: int = 400):
@@ -103,7 +97,7 @@ def for_you(request):
                 interest_ids=[i.pk for i in trained],
                 limit=FOR_YOU_ROWS,
             ),
-            papers=_rows_queryset(),
+            papers=recommend.paper_rows(),
         )
     if not interests:
         state = "no-interests"
@@ -313,7 +307,7 @@ def _unsure(
     if len(found) < count:
         recent = Paper.objects.order_by("-id").values_list("id", flat=True)[:SHARPEN_FALLBACK]
         found = recommend.uncertain(interest, [i for i in recent if i not in skip], count=count)
-    return recommend.attach_papers(found, papers=_rows_queryset())
+    return recommend.attach_papers(found, papers=recommend.paper_rows())
 
 
 @require_GET

@@ -216,6 +216,16 @@ def explain(recommendations: list[Recommendation], vectors, candidate_vectors: d
             rec.near = [ids[r] for r in np.argsort(-similarity)[:2]]
 
 
+# Only the columns a recommended paper's row shows: on SQLite every column selected is also grouped by
+# (for the votes).
+ROW_COLUMNS = ("arxiv_id", "title", "title_clean", "authors", "categories", "primary_category", "listed_on")
+
+
+def paper_rows():
+    """Papers as the rows of a recommendation list show them: with their votes, only the columns shown."""
+    return Paper.objects.with_votes().only(*ROW_COLUMNS)
+
+
 def attach_papers(recommendations: list[Recommendation], papers=None) -> list[Recommendation]:
     """Load the recommended papers (from `papers`, a queryset, for the annotations a list needs) and the
     papers named in their why lines, in two queries."""
