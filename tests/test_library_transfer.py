@@ -191,7 +191,9 @@ def test_an_eprint_of_another_archive_is_not_taken_for_an_arxiv_id():
 # --- import -----------------------------------------------------------------------------------------------
 
 
-def test_import_adds_the_catalogs_papers_fetches_the_missing_ones_and_reports_the_rest(catalog, arxiv, reader):
+def test_import_adds_the_catalogs_papers_fetches_the_missing_ones_and_reports_the_rest(
+    catalog, arxiv, reader
+):
     collection = Collection.create(reader, "From Zotero")
 
     report = transfer.import_bibtex(collection, zotero_file(catalog))
@@ -210,7 +212,10 @@ def test_import_adds_the_catalogs_papers_fetches_the_missing_ones_and_reports_th
     assert [q["id_list"] for q in arxiv.queries()] == ["1605.08386", "astro-ph/0601001"]
     assert IngestRun.objects.get(source="bibtex-import").new == 2
     fetched = Paper.objects.get(arxiv_id="1605.08386")
-    assert (fetched.title, fetched.authors) == ("Heat-bath random walks with Markov bases", ["Caprice Stanley", "Tobias Windisch"])
+    assert (fetched.title, fetched.authors) == (
+        "Heat-bath random walks with Markov bases",
+        ["Caprice Stanley", "Tobias Windisch"],
+    )
     # The collection holds them in the file's order, the first entry first.
     expected = [p.arxiv_id for p in catalog[:5]] + ["1605.08386", "astro-ph/0601001"]
     assert [p.arxiv_id for p in transfer.papers_of(collection)] == expected
@@ -266,7 +271,9 @@ def test_the_import_page_can_fill_the_reading_list(catalog, reader):
     data = f"@misc{{one, eprint = {{{catalog[0].arxiv_id}}}, archivePrefix = {{arXiv}}}}".encode()
     upload = SimpleUploadedFile("one.bib", data)
 
-    response = client_for(reader).post(reverse("library-import"), {"file": upload, "collection": "reading-list"})
+    response = client_for(reader).post(
+        reverse("library-import"), {"file": upload, "collection": "reading-list"}
+    )
 
     assert response.status_code == 200
     assert [p.arxiv_id for p in transfer.papers_of(Collection.reading_list(reader))] == [catalog[0].arxiv_id]

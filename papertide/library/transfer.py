@@ -149,7 +149,7 @@ def to_bibtex(papers: list[Paper]) -> str:
 
 
 def _bibtex_name(name: str) -> str:
-    """"Family, Given": BibTeX then reads the name as the other formats split it, and a one-word name
+    """ "Family, Given": BibTeX then reads the name as the other formats split it, and a one-word name
     (a collaboration) as a family name."""
     parts = split_name(name)
     given = ", ".join(filter(None, [parts.get("suffix"), parts.get("given")]))
@@ -288,7 +288,9 @@ def read_bibtex(data: bytes) -> list[dict]:
     except Exception as exc:  # a third-party parser on untrusted input: every failure is the file's
         raise ImportRefused(f"this BibTeX file cannot be read: {str(exc)[:200]}") from None
     if not database.entries:
-        raise ImportRefused("no BibTeX entries found in this file (an entry starts with @article{, @misc{...)")
+        raise ImportRefused(
+            "no BibTeX entries found in this file (an entry starts with @article{, @misc{...)"
+        )
     return database.entries
 
 
@@ -369,7 +371,9 @@ def import_entries(collection: Collection, entries: list[dict]) -> Report:
             continue
         line.paper = known.get(line.arxiv_id)
         if line.paper is None and line.arxiv_id in later:
-            line.reason = f"not fetched: at most {MAX_FETCH} papers are fetched at once; import the file again"
+            line.reason = (
+                f"not fetched: at most {MAX_FETCH} papers are fetched at once; import the file again"
+            )
         elif line.paper is None:
             line.reason = (
                 f"arXiv could not be asked: {report.arxiv_error}"
