@@ -253,6 +253,26 @@ def test_a_paper_arxiv_cannot_be_asked_about_is_reported_and_the_rest_lands(cata
     assert [p.arxiv_id for p in transfer.papers_of(collection)] == [catalog[0].arxiv_id]
 
 
+def test_an_entry_the_parser_cannot_read_is_reported_and_the_rest_lands(catalog, reader):
+    first, second = catalog[:2]
+    data = (
+        f"@misc{{first, eprint = {{{first.arxiv_id}}}, archivePrefix = {{arXiv}}}}\n"
+        f"@misc{{title = {{A key is missing}}, eprint = {{{catalog[2].arxiv_id}}}}}\n"
+        f"@misc{{second, url = {{https://arxiv.org/abs/{second.arxiv_id}}}}}\n"
+    ).encode()
+    collection = Collection.create(reader, "Partly broken")
+
+    report = transfer.import_bibtex(collection, data)
+
+    assert statuses(report) == {
+        "first": ("matched", first.arxiv_id),
+        "second": ("matched", second.arxiv_id),
+        "title": ("not matched", ""),
+    }
+    assert report.lines[-1].reason == "this entry (line 2) cannot be read: check its key and its braces"
+    assert [p.arxiv_id for p in transfer.papers_of(collection)] == [first.arxiv_id, second.arxiv_id]
+
+
 def test_the_import_page_reads_the_upload_into_a_new_collection_and_shows_the_report(catalog, arxiv, reader):
     upload = SimpleUploadedFile("My Library.bib", zotero_file(catalog), content_type="application/x-bibtex")
 
@@ -285,8 +305,9 @@ def test_the_import_page_can_fill_the_reading_list(catalog, reader):
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "holds binary data"),
         ("@misc{x, title = {Caf\u00e9}}".encode("latin-1"), "not UTF-8 text"),
         (b"These are my notes, not a bibliography.", "no BibTeX entries found"),
+        (b"@article{title = {no key}, year = {2025}}", "no entry of this file can be read"),
     ],
-    ids=["binary", "latin-1", "no-entries"],
+    ids=["binary", "latin-1", "no-entries", "no-readable-entry"],
 )
 def test_a_file_that_is_not_bibtex_is_a_400_with_the_reason_and_makes_no_collection(reader, content, message):
     upload = SimpleUploadedFile("notes.bib", content)

@@ -13,6 +13,7 @@ the collection, and reports entry by entry.
 import json
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -274,7 +275,20 @@ def _clean(value: str, limit: int = 300) -> str:
     return text.clean(value[: limit * 2]).replace("{", "").replace("}", "")[:limit]
 
 
-def read_bibtex(data: bytes) -> list[dict]:
+# Where an entry starts in a BibTeX file ("@article{key,"), to tell the entries the parser skipped.
+ENTRY_START = re.compile(r"^[ \t]*@[ \t]*(\w+)[ \t]*[{(][ \t]*([^,\s]*)", re.MULTILINE)
+NOT_ENTRIES = ("comment", "string", "preamble")
+
+
+@dataclass
+class Parsed:
+    """A BibTeX file read: its entries, and (key, line) of each entry the parser could not read."""
+
+    entries: list[dict]
+    unreadable: list[tuple[str, int]]
+
+
+def read_bibtex(data: bytes) -> Parsed:
     """The entries of a BibTeX file, or ImportRefused saying why none can be read."""
     if b"\x00" in data:
         raise ImportRefused("this is not a BibTeX file: it holds binary data")
@@ -287,11 +301,25 @@ def read_bibtex(data: bytes) -> list[dict]:
         database = bibtexparser.loads(content, parser)
     except Exception as exc:  # a third-party parser on untrusted input: every failure is the file's
         raise ImportRefused(f"this BibTeX file cannot be read: {str(exc)[:200]}") from None
+    # bibtexparser skips an entry it cannot read (no key, unbalanced braces) without a word: find them.
+    read = Counter(entry.get("ID", "") for entry in database.entries)
+    unreadable = []
+    for match in ENTRY_START.finditer(content):
+        if match[1].lower() in NOT_ENTRIES:
+            continue
+        if read[match[2]] > 0:
+            read[match[2]] -= 1
+        else:
+            unreadable.append((match[2][:60], content.count("\n", 0, match.start()) + 1))
     if not database.entries:
+        if unreadable:
+            raise ImportRefused(
+                f"no entry of this file can be read (the first starts on line {unreadable[0][1]})"
+            )
         raise ImportRefused(
             "no BibTeX entries found in this file (an entry starts with @article{, @misc{...)"
         )
-    return database.entries
+    return Parsed(database.entries, unreadable)
 
 
 MATCHED, FETCHED, NOT_MATCHED = "matched", "fetched", "not matched"
@@ -350,10 +378,10 @@ def import_bibtex(collection: Collection, data: bytes) -> Report:
     return import_entries(collection, read_bibtex(data))
 
 
-def import_entries(collection: Collection, entries: list[dict]) -> Report:
-    """Add the papers of these BibTeX entries (read_bibtex) to the collection, and report on each."""
+def import_entries(collection: Collection, parsed: Parsed) -> Report:
+    """Add the papers of a file's entries (read_bibtex) to the collection, and report on each."""
     report = Report(collection)
-    for entry in entries:
+    for entry in parsed.entries:
         line = Line(key=_clean(entry.get("ID", ""), 120), title=_clean(entry.get("title", "")))
         found, line.reason = find_arxiv_id(entry)
         if found is not None:
@@ -382,6 +410,9 @@ def import_entries(collection: Collection, entries: list[dict]) -> Report:
             )
         else:
             line.status = FETCHED if line.arxiv_id in fetched else MATCHED
+    for key, line_number in parsed.unreadable:
+        reason = f"this entry (line {line_number}) cannot be read: check its key and its braces"
+        report.lines.append(Line(key=key or f"line {line_number}", title="", reason=reason))
     report.added = add_papers(collection, [line.paper for line in report.lines if line.paper is not None])
     return report
 

@@ -95,11 +95,11 @@ def import_bibtex(request):
         if form.is_valid():
             data = form.cleaned_data["file"].read()
             try:
-                entries = transfer.read_bibtex(data)  # refused before a collection is made for it
+                parsed = transfer.read_bibtex(data)  # refused before a collection is made for it
             except transfer.ImportRefused as exc:
                 form.add_error("file", str(exc))
             else:
-                report = transfer.import_entries(form.target(), entries)
+                report = transfer.import_entries(form.target(), parsed)
                 return render(request, "library/import_report.html", {"report": report})
         too_big = any(e.code == "too_big" for e in form.errors.as_data().get("file", []))
         status = 413 if too_big else 400
