@@ -183,6 +183,24 @@ def test_an_entry_names_its_arxiv_id_in_eprint_url_doi_journal_or_note(catalog):
     assert none is None and "0808.05394" in why and "5-digit numbers start in 1501" in why
 
 
+@pytest.mark.parametrize(
+    ("fields", "arxiv_id"),
+    [
+        ({"arxivid": "1605.08386"}, "1605.08386"),  # Mendeley
+        ({"journal": "CoRR", "volume": "abs/1707.08567"}, "1707.08567"),  # DBLP without its eprint
+        ({"eprint": "arXiv:2104.12255v1"}, "2104.12255"),
+        ({"eprint": "quant-ph/0201082v1", "archivePrefix": "arXiv"}, "quant-ph/0201082"),
+        ({"howpublished": "\\url{http://arxiv.org/abs/astro-ph/0601001}"}, "astro-ph/0601001"),
+        ({"url": "https://doi.org/10.48550/arXiv.1605.08386"}, "1605.08386"),
+        ({"doi": "10.48550/arXiv.astro-ph/0601001"}, "astro-ph/0601001"),
+    ],
+    ids=["mendeley", "dblp", "prefixed", "old-style", "howpublished", "doi-in-url", "old-style-doi"],
+)
+def test_every_form_of_an_arxiv_id_in_an_entry_is_found(fields, arxiv_id):
+    found, _ = transfer.find_arxiv_id(fields)
+    assert (found.id if found else None) == arxiv_id
+
+
 def test_an_eprint_of_another_archive_is_not_taken_for_an_arxiv_id():
     assert transfer.find_arxiv_id({"eprint": "1605.08386", "eprinttype": "pubmed"})[0] is None
     assert transfer.find_arxiv_id({"eprint": "1605.08386", "eprinttype": "arxiv"})[0].id == "1605.08386"

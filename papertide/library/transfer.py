@@ -245,9 +245,9 @@ ID_FIELDS = ("eprint", "arxivid", "url", "doi", "journal", "note", "howpublished
 
 def find_arxiv_id(entry: dict) -> tuple[ArxivId | None, str]:
     """The arXiv id a BibTeX entry names: in `eprint` (unless its archivePrefix/eprinttype is another
-    archive) or Mendeley's `arxivId`, an arxiv.org link in `url`, arXiv's DOI 10.48550/arXiv.<id> in `doi`,
-    or "arXiv:<id>" / "abs/<id>" in `journal`, `note`, `howpublished`, `volume` (Zotero, Google Scholar,
-    DBLP). Returns (id, "") or (None, why not)."""
+    archive) or Mendeley's `arxivId`, an arxiv.org or arXiv DOI link in `url`, arXiv's DOI
+    10.48550/arXiv.<id> in `doi`, or "arXiv:<id>" / "abs/<id>" in `journal`, `note`, `howpublished`,
+    `volume` (Zotero, Google Scholar, DBLP). Returns (id, "") or (None, why not)."""
     fields = {name.lower(): str(value) for name, value in entry.items() if isinstance(value, str)}
     archive = (fields.get("archiveprefix") or fields.get("eprinttype") or "arxiv").strip().lower()
     refused = ""
@@ -260,8 +260,8 @@ def find_arxiv_id(entry: dict) -> tuple[ArxivId | None, str]:
                 continue
             candidates = [value]
         else:
-            pattern = {"url": IN_URL, "doi": IN_DOI}.get(name, IN_TEXT)
-            candidates = [m["arxiv_id"] for m in pattern.finditer(value)]
+            patterns = {"url": (IN_URL, IN_DOI), "doi": (IN_DOI,)}.get(name, (IN_TEXT,))
+            candidates = [m["arxiv_id"] for pattern in patterns for m in pattern.finditer(value)]
         for candidate in candidates:
             try:
                 return parse_arxiv_id(candidate), ""
