@@ -251,6 +251,21 @@ def test_importing_the_same_file_again_adds_nothing_and_asks_arxiv_nothing(catal
     assert collection.entries.count() == 7
 
 
+def test_one_import_fetches_at_most_max_fetch_papers_and_the_next_import_the_rest(arxiv, reader, monkeypatch):
+    monkeypatch.setattr(transfer, "MAX_FETCH", 1)
+    data = b"@misc{a, eprint = {1605.08386}}\n@misc{b, url = {http://arxiv.org/abs/astro-ph/0601001}}\n"
+    collection = Collection.create(reader, "In two goes")
+
+    first = transfer.import_bibtex(collection, data)
+    second = transfer.import_bibtex(collection, data)
+
+    assert statuses(first) == {"a": ("fetched", "1605.08386"), "b": ("not matched", "astro-ph/0601001")}
+    assert first.lines[1].reason == "not fetched: at most 1 papers are fetched at once; import the file again"
+    assert statuses(second) == {"a": ("matched", "1605.08386"), "b": ("fetched", "astro-ph/0601001")}
+    assert [q["id_list"] for q in arxiv.queries()] == ["1605.08386", "astro-ph/0601001"]
+    assert collection.entries.count() == 2
+
+
 def test_a_paper_arxiv_cannot_be_asked_about_is_reported_and_the_rest_lands(catalog, arxiv, reader):
     # 1707.08567 is a real paper, but no recording answers a request for it alone here: HTTP 404.
     arxiv.routes.clear()
