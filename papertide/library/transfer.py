@@ -23,6 +23,7 @@ from bibtexparser.bibdatabase import BibDatabase, BibDataString
 from bibtexparser.bparser import BibTexParser
 from bibtexparser.bwriter import BibTexWriter
 from bibtexparser.customization import InvalidName, splitname
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -32,12 +33,16 @@ from papertide.catalog.models import Paper
 from papertide.catalog.records import SourceError
 from papertide.catalog.services import ingest
 from papertide.catalog.sources.arxiv_api import ArxivAPI
+from papertide.catalog.sources.http import PoliteClient
 
 from .models import Collection, Entry
 
 # The most papers one import fetches from arXiv: 3 requests, about 10 seconds, well inside a web worker's
 # 30-second timeout. The rest are reported; importing the same file again fetches the next ones.
 MAX_FETCH = 300
+# Inside a web request arXiv gets one try per request, with a shorter wait than the harvests' (an import
+# that failed is simply run again), so that an unreachable arXiv is reported before the worker times out.
+FETCH_TIMEOUT = 10.0
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 FORMATS = {
     "bib": "application/x-bibtex; charset=utf-8",
@@ -366,7 +371,8 @@ def fetch_from_arxiv(ids: list[str]) -> tuple[set[str], str]:
     if not ids:
         return set(), ""
     try:
-        stats, _ = ingest(ArxivAPI().lookup(ids), "bibtex-import", "ids=" + ",".join(ids)[:480])
+        client = PoliteClient(retries=0, timeout=min(FETCH_TIMEOUT, settings.PAPERTIDE_HTTP_TIMEOUT))
+        stats, _ = ingest(ArxivAPI(client=client).lookup(ids), "bibtex-import", "ids=" + ",".join(ids)[:480])
         error = stats.error_short or stats.error
     except SourceError as exc:  # ingest records a source's failure; this is in case a look-up raises early
         error = str(exc)
@@ -382,7 +388,7 @@ def import_entries(collection: Collection, parsed: Parsed) -> Report:
     """Add the papers of a file's entries (read_bibtex) to the collection, and report on each."""
     report = Report(collection)
     for entry in parsed.entries:
-        line = Line(key=_clean(entry.get("ID", ""), 120), title=_clean(entry.get("title", "")))
+        line = Line(key=str(entry.get("ID", ""))[:120], title=_clean(entry.get("title", "")))
         found, line.reason = find_arxiv_id(entry)
         if found is not None:
             line.arxiv_id = found.id
