@@ -385,3 +385,6 @@ PAPERTIDE_PAGE_SIZE = env_int("PAPERTIDE_PAGE_SIZE", 25, minimum=1)
 # `papertide serve`.
 PAPERTIDE_BIND = env_str("PAPERTIDE_BIND", "127.0.0.1:8000")
 PAPERTIDE_WEB_WORKERS = env_int("PAPERTIDE_WEB_WORKERS", 2, minimum=1)
+
+# Library: the largest BibTeX file one import reads (docs/library.md, "Export and import").
+PAPERTIDE_BIBTEX_MAX_BYTES = env_int("PAPERTIDE_BIBTEX_MAX_BYTES", 1_048_576, minimum=1024)

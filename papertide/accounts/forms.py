@@ -32,3 +32,23 @@ class PasswordResetByMailForm(PasswordResetForm):
         # shows only while the mail server fails, and only for an address that has an account: the
         # visitor must learn the link is not coming, rather than wait for it.
         emails.send("password-reset", to_email, {"user": context["user"], "link": link})
+
+
+class DeleteAccountForm(forms.Form):
+    """Deleting an account asks for its password: a borrowed session alone cannot do it."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password; nothing was deleted.")
+        return password

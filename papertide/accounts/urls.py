@@ -21,5 +21,6 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("accounts/tokens/", views.tokens, name="tokens"),
+    path("accounts/delete/", views.delete_account, name="delete-account"),
     path("users/<str:username>/", views.profile, name="profile"),
 ]

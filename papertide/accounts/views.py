@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from papertide import emails
 
-from .forms import PasswordResetByMailForm, SignUpForm
+from .forms import DeleteAccountForm, PasswordResetByMailForm, SignUpForm
 from .models import ApiToken
 from .throttle import throttled
 from .tokens import activation_tokens
@@ -99,3 +99,22 @@ def tokens(request):
     listed = ApiToken.objects.filter(user=request.user).order_by("-created_at")
     context = {"tokens": listed, "created": created, "error": error}
     return render(request, "accounts/tokens.html", context, status=400 if error else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@throttled("delete-account")
+def delete_account(request):
+    """GET: what goes, and a password field. POST with the password: the account and everything that is
+    the person's alone are deleted (on_delete=CASCADE from the user: votes, comments, tokens, digests, the
+    library with its collections, read marks, interests and ratings; replies under their comments go with
+    them); their submissions stay on the daily list without a name (SET_NULL). Then the session ends."""
+    posted = request.method == "POST"
+    form = DeleteAccountForm(request.user, request.POST if posted else None)
+    if posted and form.is_valid():
+        user = request.user
+        name = user.username
+        logout(request)
+        user.delete()
+        return render(request, "accounts/deleted.html", {"name": name})
+    return render(request, "accounts/delete.html", {"form": form}, status=400 if form.errors else 200)
