@@ -9,7 +9,6 @@
 Reads do not spend the token's write allowance (PAPERTIDE_TOKEN_RATE); adding and removing do.
 """
 
-from datetime import timedelta
 from typing import Literal
 
 from django.db import IntegrityError, transaction
@@ -29,7 +28,7 @@ from papertide.library.models import Collection, Entry, Interest
 from .serializers import iso, paper_json
 from .writes import TokenAuth
 
-PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
+PERIODS = recommend.PERIODS
 
 
 class ReadTokenAuth(HttpBearer):

@@ -5,8 +5,6 @@ redirect back to a `next` on this site; an anonymous click is sent to log in and
 collection, or a private one on the public address, is a 404: no page says that it exists.
 """
 
-from datetime import timedelta
-
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -31,7 +29,7 @@ from .models import MAX_COLLECTION_NAME, Collection, Entry, Rating, ReadMark
 RECENT = 3  # the last additions the library page shows under each collection
 # An interest's collection page suggests the best few new papers of the last month for it.
 SUGGESTED_ROWS = 5
-SUGGESTED_PERIOD = timedelta(days=30)
+SUGGESTED_PERIOD = recommend.PERIODS["month"]
 ROW_COLUMNS = (  # what a collection's rows show of each paper
     "added_at",
     "collection_id",

@@ -7,7 +7,6 @@ Someone else's interest is a 404 everywhere: get_object_or_404 with owner=reques
 """
 
 from collections.abc import Set as AbstractSet
-from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,7 +30,7 @@ from .forms import CollectionChoiceForm, InterestPapersForm, InterestSettingsFor
 from .models import Collection, Entry, Interest, Rating
 
 # The for-you page's periods: new papers (first seen by the catalog) in the window that ends now.
-PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
+PERIODS = recommend.PERIODS
 DEFAULT_PERIOD = "week"
 FOR_YOU_ROWS = 50
 # Sharpen asks about this many papers at once; from the month's new papers, or, when the month holds too

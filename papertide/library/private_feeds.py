@@ -6,14 +6,13 @@ their feeds gets a new random key (FeedKey), and every address signed with the o
 A token that is forged, altered, signed for something else, reset, or names an account or interest that
 is gone gets a plain 404 that says nothing of whose feed it was.
 
-A feed holds the for-you ranking (recommend.for_you) of the papers new in the last FEED_DAYS days, the
+A feed holds the for-you ranking (recommend.for_you) of the papers new in the last FEED_PERIOD (a week), the
 papers that reach their interest's threshold (the digest's), best first, at most ITEMS; each entry's
 summary is its why line (library/why.html), then its abstract. Its queries do not grow with its entries.
 """
 
 import hashlib
 import secrets
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -34,7 +33,7 @@ from .models import FeedKey, Interest
 
 SALT = "papertide.library.private-feed"
 ITEMS = 50
-FEED_DAYS = 7
+FEED_PERIOD = "week"  # of recommend.PERIODS
 
 
 def _new_key() -> str:
@@ -116,7 +115,7 @@ class PrivateFeed(Feed):
 
     def subtitle(self, obj):
         return (
-            f"New papers of the last {FEED_DAYS} days that match your interests, best first. "
+            f"New papers of the last {FEED_PERIOD} that match your interests, best first. "
             "A private feed: keep its address to yourself."
         )
 
@@ -126,7 +125,7 @@ class PrivateFeed(Feed):
     def items(self, obj):
         user, interest = obj
         end = timezone.now()
-        start = end - timedelta(days=FEED_DAYS)
+        start = end - recommend.PERIODS[FEED_PERIOD]
         if interest is not None:
             recs = recommend.for_you(
                 user, start, end, interest_ids=[interest.pk], limit=ITEMS, least=interest.threshold

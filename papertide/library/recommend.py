@@ -9,7 +9,7 @@ the period's new papers with the stored weights: one matrix product, no training
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 from django.db.models import F, Q
@@ -31,6 +31,8 @@ RECENT_POOL = 10_000
 RATED_NEGATIVE_WEIGHT = 5.0
 # The most new papers a for-you page scores (the newest first, when a period holds more).
 MAX_CANDIDATES = 20_000
+# The for-you periods (page, API, feeds): the new papers of the window that ends now.
+PERIODS = {"day": timedelta(days=1), "week": timedelta(days=7), "month": timedelta(days=30)}
 # Papers its words found, for an interest started from words.
 SEEDS_FROM_WORDS = 20
 
