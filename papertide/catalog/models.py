@@ -1,5 +1,5 @@
 import json
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, models
@@ -74,6 +74,10 @@ class RealPapers(PaperManager):
 
     def get_queryset(self):
         return super().get_queryset().filter(synthetic=False)
+
+
+# arXiv renders papers as HTML from their LaTeX sources since December 2023.
+HTML_SINCE = date(2023, 12, 1)
 
 
 class Paper(models.Model):
@@ -170,6 +174,13 @@ class Paper(models.Model):
     @property
     def pdf_url(self) -> str:
         return f"https://arxiv.org/pdf/{self.versioned_id}"
+
+    @property
+    def html_url(self) -> str:
+        """arXiv's HTML rendering of the paper (from its LaTeX source): made for papers submitted since
+        December 2023 (HTML_SINCE), and not for every one of those, so "" for older papers."""
+        day = self.published.date() if self.published else self.listed_on
+        return f"https://arxiv.org/html/{self.versioned_id}" if day and day >= HTML_SINCE else ""
 
 
 class Version(models.Model):

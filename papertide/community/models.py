@@ -198,6 +198,11 @@ class HubPaper(models.Model):
     def organization_url(self) -> str:
         return f"{settings.PAPERTIDE_HF_URL.rstrip('/')}/{self.organization}" if self.organization else ""
 
+    @property
+    def submitter_url(self) -> str:
+        """The submitter's profile on Hugging Face (a Hugging Face user, not one of this instance's)."""
+        return f"{settings.PAPERTIDE_HF_URL.rstrip('/')}/{self.submitter}" if self.submitter else ""
+
 
 class UpvoteCount(models.Model):
     """A paper's Hugging Face upvote count as read at one time: the series of its counts, one row each

@@ -117,9 +117,11 @@ def tex(text: str) -> str:
     return TEX_SPECIAL.sub(lambda m: TEX_ESCAPES.get(m[1], "\\" + m[1]), text)
 
 
-def to_bibtex(papers: list[Paper]) -> str:
+def to_bibtex(papers: list[Paper], abstracts: bool = True) -> str:
     """@misc for a preprint, @article when the paper has a journal reference or a DOI of its own, with
-    arXiv's eprint fields (biblatex's eprint, archivePrefix, primaryClass) and arXiv's DOI otherwise."""
+    arXiv's eprint fields (biblatex's eprint, archivePrefix, primaryClass) and arXiv's DOI otherwise.
+    Without `abstracts`, the entries leave the abstract out (a paper page's citation box: what is pasted
+    into a .bib file, as arXiv's own export)."""
     database = BibDatabase()
     for paper, key in zip(papers, cite_keys(papers), strict=True):
         entry = {
@@ -140,7 +142,7 @@ def to_bibtex(papers: list[Paper]) -> str:
         if day:
             entry["year"] = str(day.year)
             entry["month"] = BibDataString(database, MONTHS[day.month - 1])  # type: ignore[assignment]
-        if paper.abstract:
+        if paper.abstract and abstracts:
             entry["abstract"] = tex(paper.abstract_display)
         database.entries.append(entry)
     writer = BibTexWriter()
