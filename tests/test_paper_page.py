@@ -27,6 +27,7 @@ from papertide.community.models import DailyEntry, Vote
 from papertide.community.services import add_comment, set_vote
 from papertide.search import engine
 from papertide.search.embedding import embed_batch
+from tests.browser import browser_page  # noqa: F401  (fixture)
 from tests.conftest import data_path
 from tests.hf_captures import captures, committed_at, serve
 from tests.personas import client_for, crowd
@@ -339,3 +340,46 @@ def test_the_markdown_form_has_the_upvotes_code_and_hugging_faces_summary(client
     assert "## Summary by Hugging Face's AI (not the authors')" in text
     assert listed["paper"]["ai_summary"] in text
     assert text.index("## Summary by Hugging Face") < text.index("## Abstract")
+
+
+# --- in a browser -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_copy_puts_the_bibtex_on_the_clipboard(live_server, browser_page):  # noqa: F811
+    from papertide.catalog.services import ingest
+    from papertide.catalog.sources.snapshot import from_listing
+    from tests.search_data import listing_rows
+
+    row = dict(listing_rows()[0])
+    ingest([from_listing(row)], "test")
+    page = browser_page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    page.goto(f"{live_server.url}/papers/{row['id']}/")
+    button = page.locator("button.copy")
+    button.wait_for(state="visible")  # shown by the script; hidden without it
+    box = page.locator("pre#bibtex").inner_text()
+    assert f"eprint = {{{row['id']}}}" in box
+    button.click()
+    page.wait_for_function("document.querySelector('.copy-status').textContent === 'Copied.'")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.strip() == box.strip()
+    assert bibtexparser.loads(copied).entries[0]["eprint"] == row["id"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_the_clipboard_copy_selects_the_text(live_server, browser_page):  # noqa: F811
+    from papertide.catalog.services import ingest
+    from papertide.catalog.sources.snapshot import from_listing
+    from tests.search_data import listing_rows
+
+    row = dict(listing_rows()[0])
+    ingest([from_listing(row)], "test")
+    page = browser_page
+    # A browser without the asynchronous clipboard (or refusing it): the fallback selects the entry.
+    page.add_init_script("Object.defineProperty(navigator, 'clipboard', {value: undefined});")
+    page.goto(f"{live_server.url}/papers/{row['id']}/")
+    page.locator("button.copy").click()
+    page.wait_for_function("document.querySelector('.copy-status').textContent !== ''")
+    selected = page.evaluate("window.getSelection().toString()")
+    assert selected.strip() == page.locator("pre#bibtex").inner_text().strip()

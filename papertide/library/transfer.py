@@ -14,6 +14,7 @@ import json
 import re
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -229,7 +230,7 @@ def to_csl_json(papers: list[Paper]) -> str:
     return json.dumps(items, ensure_ascii=False, indent=2)
 
 
-WRITERS = {"bib": to_bibtex, "ris": to_ris, "json": to_csl_json}
+WRITERS: dict[str, Callable[[list[Paper]], str]] = {"bib": to_bibtex, "ris": to_ris, "json": to_csl_json}
 
 
 def export(collection: Collection, fmt: str) -> str:
