@@ -4,6 +4,7 @@ captures file itself."""
 
 import io
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -262,7 +263,11 @@ def test_conflicting_arguments_are_refused(hub):
         run("--from", "2025-01-09", "--until", "2025-01-08")
 
 
-def test_the_paper_page_shows_what_hugging_face_says_attributed_to_it(hub, client):
+def test_the_paper_page_shows_what_hugging_face_says_attributed_to_it(hub, client, monkeypatch):
+    from papertide.pages import papers
+
+    # Similar papers cost what their search finds (tests/test_paper_page.py); here, the page without them.
+    monkeypatch.setattr(papers, "similar_papers", lambda paper: ([], False))
     [capture] = captures("2026-08-21")
     serve(hub, "2026-08-21", capture)
     with time_machine.travel(datetime(2026, 8, 21, 9, 30, tzinfo=UTC), tick=False):
@@ -273,9 +278,10 @@ def test_the_paper_page_shows_what_hugging_face_says_attributed_to_it(hub, clien
     with CaptureQueriesContext(connection) as queries:
         page = client.get("/papers/2608.19880/").content.decode()
     assert "<h2>On Hugging Face</h2>" in page
-    summary, keywords = entry["paper"]["ai_summary"], ", ".join(entry["paper"]["ai_keywords"])
+    summary, keywords = entry["paper"]["ai_summary"], entry["paper"]["ai_keywords"]
     assert f"Summary by Hugging Face's AI</strong> (not the authors'): {summary}" in page
-    assert f"Keywords by Hugging Face's AI:</strong> {keywords}" in page
+    assert "Keywords by Hugging Face's AI:</strong> " in page
+    assert re.findall(r">([^<>]+)</a>", re.search(r'<p class="ai-keywords">(.*?)</p>', page)[1]) == keywords
     assert f'<a class="organization" href="{hub.url}/google" rel="nofollow noopener">Google</a>' in page
     assert (
         f'<a class="hf-discussion" href="{hub.url}/papers/2608.19880" rel="nofollow noopener">'
