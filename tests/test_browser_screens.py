@@ -118,7 +118,12 @@ def header_links_out_of_reach(page) -> list[str]:
         if box is None or box["width"] == 0 or box["height"] == 0:
             bad.append(f"{name}: not shown")
             continue
-        if box["x"] < 0 or box["y"] < 0 or box["x"] + box["width"] > width or box["y"] + box["height"] > height:
+        if (
+            box["x"] < 0
+            or box["y"] < 0
+            or box["x"] + box["width"] > width
+            or box["y"] + box["height"] > height
+        ):
             bad.append(f"{name}: {box} outside {width}x{height}")
             continue
         try:
@@ -153,7 +158,9 @@ def test_every_page_type_fits_360_768_and_1280_px_with_every_header_link_reachab
     assert problems == []
 
 
-def test_signed_in_header_at_360_px_shows_library_for_you_admin_and_log_out(live_server, browser, site, moderator):
+def test_signed_in_header_at_360_px_shows_library_for_you_admin_and_log_out(
+    live_server, browser, site, moderator
+):
     page = new_page(browser, live_server, moderator, viewport={"width": 360, "height": 740})
     goto(page, live_server.url + site["paper"])
     for text in ("Daily", "Trending", "Newest", "Search", "For you", "Digest", "Library", "Admin", "mod"):
@@ -201,8 +208,12 @@ def test_dark_scheme_gives_a_dark_page_light_text_and_readable_forms_and_charts(
     serve(hub, "2025-01-08", day[0], day[-1])
     for capture in (day[0], day[-1]):
         with time_machine.travel(committed_at(capture), tick=False):
-            call_command("ingest", "hf-api", "--date", "2025-01-08", stdout=io.StringIO(), stderr=io.StringIO())
-    grown = UpvoteCount.objects.values("paper").annotate(n=Count("id")).filter(n__gt=1).order_by("paper").first()
+            call_command(
+                "ingest", "hf-api", "--date", "2025-01-08", stdout=io.StringIO(), stderr=io.StringIO()
+            )
+    grown = (
+        UpvoteCount.objects.values("paper").annotate(n=Count("id")).filter(n__gt=1).order_by("paper").first()
+    )
     goto(page, live_server.url + Paper.objects.get(pk=grown["paper"]).get_absolute_url())
     label = page.locator("section.charts svg text").first
     assert contrast(label.evaluate(STYLE, "fill"), background) >= 4.5
@@ -229,10 +240,18 @@ def test_forms_have_styled_fields_labels_buttons_and_errors(live_server, browser
     assert luminance(submit.evaluate(STYLE, "backgroundColor")) < 0.2  # the accent, not the browser's grey
     assert page.locator("form.account label").first.evaluate(STYLE, "fontWeight") == "600"
     error = page.locator("form.account .error").first
-    assert contrast(error.evaluate(STYLE, "color"), page.locator("body").evaluate(STYLE, "backgroundColor")) >= 4.5
+    assert (
+        contrast(error.evaluate(STYLE, "color"), page.locator("body").evaluate(STYLE, "backgroundColor"))
+        >= 4.5
+    )
 
     goto(page, live_server.url + site["digest"])
-    for selector in ("input[name=email]", "select[name=frequency]", "select[name=time_zone]", "input[name=top_n]"):
+    for selector in (
+        "input[name=email]",
+        "select[name=frequency]",
+        "select[name=time_zone]",
+        "input[name=top_n]",
+    ):
         assert page.locator(selector).evaluate(STYLE, "borderTopLeftRadius") == "6px", selector
 
 
@@ -295,7 +314,9 @@ def test_axe_finds_no_serious_or_critical_violation_on_any_page_type_light_or_da
     found: dict[str, dict[str, list[dict]]] = {}
     for scheme, width in (("light", 1280), ("dark", 360)):
         for user, names in ((None, ["login", "signup"]), (moderator, SIGNED_IN)):
-            page = new_page(browser, live_server, user, color_scheme=scheme, viewport={"width": width, "height": 800})
+            page = new_page(
+                browser, live_server, user, color_scheme=scheme, viewport={"width": width, "height": 800}
+            )
             for name in names:
                 goto(page, live_server.url + site[name])
                 found.setdefault(name, {})[scheme] = axe_violations(page)
