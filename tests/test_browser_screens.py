@@ -255,6 +255,44 @@ def test_forms_have_styled_fields_labels_buttons_and_errors(live_server, browser
         assert page.locator(selector).evaluate(STYLE, "borderTopLeftRadius") == "6px", selector
 
 
+UNSTYLED = """() => Array.from(document.querySelectorAll(
+    'main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), main select, main textarea,'
+    + ' main button:not(.link)'
+  )).filter(el => el.getClientRects().length > 0).filter(el => {
+    const s = getComputedStyle(el);
+    return s.borderTopLeftRadius === '0px' || s.borderTopStyle !== 'solid';
+  }).map(el => el.outerHTML.slice(0, 80))"""
+
+
+def test_every_form_of_the_site_has_styled_controls(live_server, browser, site, moderator):
+    collection = site["collection"]
+    pages = {
+        None: ["/accounts/password/reset/", site["signup"], site["search"] + "&from=2025-01-01"],
+        moderator: [
+            "/daily/submit/",
+            "/library/import/bibtex/",
+            site["library"],
+            collection + "edit/",
+            collection + "delete/",
+            site["interests"],
+            site["for-you"],
+            "/digests/mine/",
+            site["paper"],
+        ],
+    }
+    unstyled = {}
+    for user, urls in pages.items():
+        page = new_page(browser, live_server, user)
+        for url in urls:
+            goto(page, live_server.url + url)
+            assert page.locator("main form").count() >= 1, url
+            found = page.evaluate(UNSTYLED)
+            if found:
+                unstyled[url] = found
+        page.context.close()
+    assert unstyled == {}
+
+
 def test_tabbing_to_a_button_shows_a_visible_focus_outline(live_server, browser, site):
     for scheme in ("light", "dark"):
         page = new_page(browser, live_server, color_scheme=scheme)
