@@ -2,8 +2,11 @@
 VENV ?= .venv
 PYTHON ?= python3
 BIN = $(VENV)/bin
+# axe-core, the accessibility checker the browser tests inject into every page type (from npm, pinned).
+AXE_CORE = 4.14.1
+AXE_STAMP = var/node/.axe-core-$(AXE_CORE)
 
-.PHONY: setup run test test-postgres lint bench clean chromium
+.PHONY: setup run test test-postgres lint bench clean chromium axe
 
 setup: $(VENV)/.installed
 
@@ -20,7 +23,7 @@ run: setup
 	$(BIN)/papertide ingest startup
 	$(BIN)/papertide worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; $(BIN)/papertide serve
 
-test: setup chromium
+test: setup chromium axe
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	# The type check runs beside the SQLite suite: one core each (a minute off a fresh clone's make test).
@@ -40,6 +43,15 @@ chromium:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } || \
 		echo "chromium is not installed and cannot be installed here: browser tests will skip"
+
+# axe-core from npm into var/node (ignored); without npm the accessibility test skips and says why.
+axe: $(AXE_STAMP)
+
+$(AXE_STAMP):
+	@if command -v npm >/dev/null; then \
+		npm install --no-save --no-audit --no-fund --silent --prefix var/node axe-core@$(AXE_CORE) && \
+		rm -f var/node/.axe-core-* && touch $@; \
+	else echo "npm is not installed: the axe-core accessibility test will skip"; fi
 
 lint: setup
 	$(BIN)/ruff check --fix .

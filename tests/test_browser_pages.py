@@ -29,8 +29,8 @@ def test_reader_browses_newest_papers_and_opens_one(live_server, browser_page, s
     page = browser_page
 
     page.goto(live_server.url + "/")
-    stylesheet = page.locator("link[rel=stylesheet]").get_attribute("href")
-    assert page.request.get(live_server.url + stylesheet).status == 200
+    stylesheets = page.locator("link[rel=stylesheet]").evaluate_all("links => links.map(l => l.href)")
+    assert stylesheets and all(page.request.get(href).status == 200 for href in stylesheets)
     titles = page.locator("li.paper a.title")
     assert titles.count() == 10
     assert "Page 1 of 3" in page.locator("nav.pager").inner_text()

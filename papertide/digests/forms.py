@@ -27,6 +27,11 @@ class SubscribeForm(SettingsForm):
     class Meta(SettingsForm.Meta):
         fields = ["email", "frequency", "hour", "time_zone", "top_n"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:  # a fresh form: the page's script proposes the browser's zone (timezone.js)
+            self.fields["time_zone"].widget.attrs["data-browser-zone"] = ""
+
     def validate_unique(self):
         pass  # an address already subscribed is handled by the view, without saying so to a stranger
 
