@@ -84,7 +84,11 @@ def test_new_papers_are_placed_near_their_neighbours_without_a_full_layout(setti
     gaps = []
     for vector in kept:
         nearest = old_ids[int(np.argmax(old @ vector.vector))]
-        gaps.append(np.hypot(after[vector.paper_id].x - before[nearest][0], after[vector.paper_id].y - before[nearest][1]))
+        gaps.append(
+            np.hypot(
+                after[vector.paper_id].x - before[nearest][0], after[vector.paper_id].y - before[nearest][1]
+            )
+        )
         assert after[vector.paper_id].region == after[nearest].region
     assert np.median(gaps) < typical / 5
 
@@ -126,7 +130,9 @@ def test_points_binary_titles_and_flat_query_counts(client):
     assert xs.min() == 0 and ys.min() == 0
     by_region = dict(MapPoint.objects.values_list("paper_id", "region"))
     assert [by_region[int(i)] for i in ids] == list(regions)
-    assert {tuple(r["at"]) for r in meta["regions"]} and all(0 <= v <= 65535 for r in meta["regions"] for v in r["at"])
+    assert {tuple(r["at"]) for r in meta["regions"]} and all(
+        0 <= v <= 65535 for r in meta["regions"] for v in r["at"]
+    )
 
     some = [int(i) for i in ids[:40]]
     titles, title_queries = counted("/map/titles/?ids=" + ",".join(map(str, some)))
@@ -155,7 +161,9 @@ def test_map_highlights_a_search_a_collection_and_centres_on_a_paper(client, rea
         p.pk for p in papers[:3]
     )
     client.logout()
-    assert client.get("/map/", {"collection": mine.slug, "user": reader.username}).status_code == 404  # private
+    assert (
+        client.get("/map/", {"collection": mine.slug, "user": reader.username}).status_code == 404
+    )  # private
     mine.public = True
     mine.save()
     assert client.get("/map/", {"collection": mine.slug, "user": reader.username}).status_code == 200

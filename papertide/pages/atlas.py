@@ -110,7 +110,9 @@ def titles(request):
         if part.isdigit():
             ids.append(int(part))
     rows = Paper.objects.filter(id__in=ids).values_list("id", "title_clean", "title", "arxiv_id")
-    response = JsonResponse({str(pk): [clean or text.clean(raw), arxiv_id] for pk, clean, raw, arxiv_id in rows})
+    response = JsonResponse(
+        {str(pk): [clean or text.clean(raw), arxiv_id] for pk, clean, raw, arxiv_id in rows}
+    )
     response["Cache-Control"] = "public, max-age=3600"
     return response
 

@@ -44,7 +44,9 @@ class Layout:
 
 def embedded_vectors(exclude: set[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(ids, vectors) of the papers with a vector of the configured model, in id order."""
-    rows = PaperVector.objects.filter(model=model_name()).order_by("paper_id").values_list("paper_id", "vector")
+    rows = (
+        PaperVector.objects.filter(model=model_name()).order_by("paper_id").values_list("paper_id", "vector")
+    )
     ids, vectors = [], []
     for paper_id, vector in rows.iterator(chunk_size=2000):
         if exclude is None or paper_id not in exclude:
@@ -88,7 +90,10 @@ def place_near(
         top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
         top_scores = np.take_along_axis(scores, top, axis=1)
         order = np.argsort(-top_scores, axis=1)
-        top, top_scores = np.take_along_axis(top, order, axis=1), np.take_along_axis(top_scores, order, axis=1)
+        top, top_scores = (
+            np.take_along_axis(top, order, axis=1),
+            np.take_along_axis(top_scores, order, axis=1),
+        )
         # Weights fall off fast with distance from the best neighbour, so that a paper whose neighbours
         # lie in two islands lands on the nearer island rather than in the sea between them.
         weights = np.exp((top_scores - top_scores[:, :1]) / 0.02)
@@ -102,7 +107,7 @@ def regions_of(points: np.ndarray, count: int, seed: int = 0) -> np.ndarray:
     """k-means over the 2-D points: a region number for each."""
     from sklearn.cluster import KMeans
 
-    k = max(1, min(count, len(points) // 20 or 1))
+    k = max(1, min(count, 255, len(points) // 20 or 1))  # 255: a region number is one byte in points.bin
     if k == 1:
         return np.zeros(len(points), dtype=np.int64)
     return KMeans(n_clusters=k, n_init=3, random_state=seed).fit_predict(points).astype(np.int64)
@@ -142,7 +147,9 @@ def titles_of(ids: np.ndarray) -> list[str]:
     found: dict[int, str] = {}
     id_list = [int(i) for i in ids]
     for start in range(0, len(id_list), 5000):
-        rows = Paper.objects.filter(id__in=id_list[start : start + 5000]).values_list("id", "title_clean", "title")
+        rows = Paper.objects.filter(id__in=id_list[start : start + 5000]).values_list(
+            "id", "title_clean", "title"
+        )
         found.update({pk: clean or text.clean(raw) for pk, clean, raw in rows})
     return [found.get(i, "") for i in id_list]
 
@@ -178,7 +185,11 @@ def store_layout(layout: Layout, model: str, now: datetime) -> None:
             centre = layout.points[members].mean(axis=0)
             region_rows.append(
                 MapRegion(
-                    number=number, label=label, x=float(centre[0]), y=float(centre[1]), papers=int(members.sum())
+                    number=number,
+                    label=label,
+                    x=float(centre[0]),
+                    y=float(centre[1]),
+                    papers=int(members.sum()),
                 )
             )
     with transaction.atomic():
@@ -187,7 +198,8 @@ def store_layout(layout: Layout, model: str, now: datetime) -> None:
         MapPoint.objects.bulk_create(point_rows, batch_size=2000)
         MapRegion.objects.bulk_create(region_rows)
         MapLayout.objects.update_or_create(
-            id=1, defaults={"model": model, "fitted_at": now, "fitted_papers": len(point_rows), "updated_at": now}
+            id=1,
+            defaults={"model": model, "fitted_at": now, "fitted_papers": len(point_rows), "updated_at": now},
         )
 
 
