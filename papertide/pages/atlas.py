@@ -146,7 +146,7 @@ def _highlight(request) -> tuple[list[int], str, int]:
     return [], "", 200
 
 
-def map_page(request):
+def map_page(request) -> HttpResponse:
     data = packed()
     highlight, caption, status = _highlight(request)
     focus = None
