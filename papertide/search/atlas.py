@@ -30,7 +30,7 @@ from .models import MapLayout, MapPoint, MapRegion, PaperVector
 log = logging.getLogger("papertide.search")
 
 LABEL_WORDS = 3  # words in a region's name
-CHUNK = 2048  # rows of new vectors scored against the placed ones at a time (2048 x 75,000 floats: 600 MB)
+CHUNK = 256  # rows of new vectors scored against the placed ones at a time (256 x 75,000 floats: 77 MB)
 
 
 @dataclass
@@ -205,6 +205,8 @@ def store_layout(layout: Layout, model: str, now: datetime) -> None:
 
 def place_new(now: datetime, k: int) -> int:
     """Place the embedded papers that have no point yet among those that have; return how many."""
+    if not PaperVector.objects.filter(model=model_name(), paper__map_point__isnull=True).exists():
+        return 0  # the hourly look when nothing is new: one query, not a read of every vector
     placed = dict(
         (pid, (x, y, r)) for pid, x, y, r in MapPoint.objects.values_list("paper_id", "x", "y", "region")
     )
