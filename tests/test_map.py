@@ -201,6 +201,26 @@ def test_map_draws_in_a_browser_hover_shows_the_title_and_click_opens_the_paper(
     )
     assert coloured > 300
 
+    # The buttons zoom about the centre, a drag pans by as much as the pointer moved.
+    a, b = papers[0].pk, papers[1].pk
+
+    def gap() -> float:
+        (ax, ay), (bx, by) = page.evaluate(f"[window.mapScreenOf({a}), window.mapScreenOf({b})]")
+        return float(np.hypot(ax - bx, ay - by))
+
+    before = gap()
+    page.click(".map-buttons button[data-zoom=in]")
+    assert gap() == pytest.approx(before * 1.6, rel=1e-3)
+    start = page.evaluate(f"window.mapScreenOf({a})")
+    box = page.locator("#map").bounding_box()
+    page.mouse.move(box["x"] + 300, box["y"] + 300)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 340, box["y"] + 280, steps=4)
+    page.mouse.up()
+    moved = page.evaluate(f"window.mapScreenOf({a})")
+    assert moved == [pytest.approx(start[0] + 40, abs=0.01), pytest.approx(start[1] - 20, abs=0.01)]
+    assert page.url.endswith("/map/")  # a drag is not a click
+
     # Zoom in on a paper (so that no neighbour hides it), hover it, see its title, click it.
     target = papers[42]
     page.goto(live_server.url + f"/map/?paper={target.arxiv_id}")
