@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from papertide.catalog.models import Paper
-from papertide.search.atlas import map_job
+from papertide.search.atlas import Stopped, map_job, while_asking
 from papertide.search.models import MapLayout, MapPoint, MapRegion, PaperVector
 from tests.browser import browser_page  # noqa: F401  (fixture)
 from tests.search_data import import_sample
@@ -96,6 +96,36 @@ def test_new_papers_are_placed_near_their_neighbours_without_a_full_layout(setti
     settings.PAPERTIDE_MAP_REFIT_GROWTH = 0.1  # 300 > 250 x 1.1: the next run lays it all out again
     assert run_job().startswith("map: laid out 300 papers")
     assert MapLayout.objects.get().fitted_papers == 300
+
+
+def test_umap_runs_while_the_job_asks_whether_to_stop():
+    """UMAP runs for minutes in one call: meanwhile the job keeps asking should_stop() (which renews its
+    lease in the worker), and gives up on a stop."""
+    import time
+
+    asked = []
+
+    def slow() -> np.ndarray:
+        time.sleep(0.5)
+        return np.ones((3, 2))
+
+    assert while_asking(slow, lambda: asked.append(1) or False, poll=0.05).shape == (3, 2)
+    assert len(asked) >= 5
+    started = time.monotonic()
+    with pytest.raises(Stopped):
+        while_asking(slow, lambda: True, poll=0.05)
+    assert time.monotonic() - started < 0.4
+
+
+@pytest.mark.django_db
+def test_a_stop_during_the_layout_keeps_the_old_map(monkeypatch):
+    import_sample()
+    monkeypatch.setattr(
+        "papertide.search.atlas.while_asking", lambda compute, should_stop: (_ for _ in ()).throw(Stopped())
+    )
+    line = map_job(now=timezone.now(), should_stop=lambda: True, write=lambda line: None)
+    assert line == "map: stopped while laying out 300 papers; the old map stays"
+    assert not MapPoint.objects.exists() and not MapLayout.objects.exists()
 
 
 @pytest.mark.django_db

@@ -11,6 +11,7 @@ are most its own (class-based tf-idf). Everything here is derived from the vecto
 """
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -154,7 +155,45 @@ def titles_of(ids: np.ndarray) -> list[str]:
     return [found.get(i, "") for i in id_list]
 
 
-def compute_layout(ids: np.ndarray, vectors: np.ndarray, *, sample: int, regions: int, k: int) -> Layout:
+class Stopped(Exception):
+    """The worker asked the job to stop (or lost its lease) while UMAP ran."""
+
+
+def while_asking(
+    compute: Callable[[], np.ndarray], should_stop: Callable[[], bool], poll: float = 5.0
+) -> np.ndarray:
+    """Run compute() (UMAP: minutes) in a thread while this one asks should_stop() every few seconds, which
+    renews the job's lease (ops.runner) and hears a stop request. On a stop the thread is left to finish on
+    its own (a daemon: a worker that exits does not wait for it) and Stopped is raised."""
+    result: list = []
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            result.append(compute())
+        except BaseException as exc:  # handed to the waiting thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=run, name="map-umap", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(timeout=poll)
+        if thread.is_alive() and should_stop():
+            raise Stopped
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
+def compute_layout(
+    ids: np.ndarray,
+    vectors: np.ndarray,
+    *,
+    sample: int,
+    regions: int,
+    k: int,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> Layout:
     """The full layout of these papers (no database access but for their titles)."""
     n = len(ids)
     rng = np.random.default_rng(0)
@@ -164,7 +203,9 @@ def compute_layout(ids: np.ndarray, vectors: np.ndarray, *, sample: int, regions
     else:
         fit_rows, rest = np.arange(n), np.zeros(0, dtype=np.int64)
     points = np.zeros((n, 2), dtype=np.float32)
-    points[fit_rows] = umap_points(vectors[fit_rows])
+    points[fit_rows] = while_asking(lambda: umap_points(vectors[fit_rows]), should_stop)
+    if should_stop():
+        raise Stopped
     if len(rest):
         points[rest], _ = place_near(vectors[rest], vectors[fit_rows], points[fit_rows], k)
     region = regions_of(points, regions)
@@ -247,13 +288,17 @@ def map_job(*, now: datetime, should_stop: Callable[[], bool], write: Callable[[
         started = time.monotonic()
         ids, vectors = embedded_vectors()
         write(f"laying out {len(ids):,} papers (UMAP over up to {settings.PAPERTIDE_MAP_FIT_SAMPLE:,})")
-        layout = compute_layout(
-            ids,
-            vectors,
-            sample=settings.PAPERTIDE_MAP_FIT_SAMPLE,
-            regions=settings.PAPERTIDE_MAP_REGIONS,
-            k=settings.PAPERTIDE_MAP_NEIGHBOURS,
-        )
+        try:
+            layout = compute_layout(
+                ids,
+                vectors,
+                sample=settings.PAPERTIDE_MAP_FIT_SAMPLE,
+                regions=settings.PAPERTIDE_MAP_REGIONS,
+                k=settings.PAPERTIDE_MAP_NEIGHBOURS,
+                should_stop=should_stop,
+            )
+        except Stopped:
+            return f"map: stopped while laying out {len(ids):,} papers; the old map stays"
         store_layout(layout, model_name(), now)
         return (
             f"map: laid out {len(ids):,} papers ({layout.fitted:,} by UMAP) in "
