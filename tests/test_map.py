@@ -172,6 +172,10 @@ def test_points_binary_titles_and_flat_query_counts(client):
     paper = Paper.objects.get(pk=some[0])
     assert client.get(f"/map/papers/{paper.pk}/")["Location"] == paper.get_absolute_url()
 
+    paper.delete()  # its point goes with it, and the binary follows at once
+    assert decode(client.get("/map/points.bin").content)[0].tolist() == [int(i) for i in ids[1:]]
+    assert run_job() == "map: placed 0 new papers near their neighbours"
+
 
 @pytest.mark.django_db
 def test_map_highlights_a_search_a_collection_and_centres_on_a_paper(client, reader):

@@ -3,7 +3,8 @@
 points.bin, little-endian: uint32 n; n uint32 paper ids as differences from the previous id (ids ascending,
 so they are small and gzip well); n uint16 x; n uint16 y (the map's bounding box scaled to 0..65535, the
 same scale on both axes); n uint8 region. 9 bytes a point before gzip (docs/map.md). Built once per layout
-version in each web process; the page and the binary agree on the version through MapLayout.updated_at.
+version in each web process; the page and the binary agree on the version (MapLayout.updated_at and the
+count of points).
 """
 
 import gzip
@@ -48,8 +49,12 @@ _lock = threading.Lock()
 
 
 def layout_version() -> str | None:
+    """Changes with the points: the worker's last change, and their count (a deleted paper takes its point
+    with it, with no change of the layout row)."""
     layout = MapLayout.objects.filter(id=1).values_list("updated_at", flat=True).first()
-    return None if layout is None else layout.strftime("%Y%m%d%H%M%S%f")
+    if layout is None:
+        return None
+    return f"{layout.strftime('%Y%m%d%H%M%S%f')}-{MapPoint.objects.count()}"
 
 
 def pack(version: str) -> Packed:

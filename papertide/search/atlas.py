@@ -236,6 +236,9 @@ def store_layout(layout: Layout, model: str, now: datetime) -> None:
     with transaction.atomic():
         MapPoint.objects.all().delete()
         MapRegion.objects.all().delete()
+        # A paper deleted while UMAP ran (minutes) has no row left to point to.
+        existing = set(Paper.objects.values_list("id", flat=True))
+        point_rows = [row for row in point_rows if row.paper_id in existing]
         MapPoint.objects.bulk_create(point_rows, batch_size=2000)
         MapRegion.objects.bulk_create(region_rows)
         MapLayout.objects.update_or_create(
@@ -264,7 +267,8 @@ def place_new(now: datetime, k: int) -> int:
         for i, p, r in zip(all_ids[is_new], points, nearest, strict=True)
     ]
     with transaction.atomic():
-        # A vector re-made by another model keeps its paper's point until the next full layout.
+        existing = set(Paper.objects.values_list("id", flat=True))
+        rows = [row for row in rows if row.paper_id in existing]  # none deleted meanwhile
         MapPoint.objects.bulk_create(rows, batch_size=2000, ignore_conflicts=True)
         MapLayout.objects.filter(id=1).update(updated_at=now)
     return len(rows)
@@ -273,6 +277,8 @@ def place_new(now: datetime, k: int) -> int:
 def needs_full_layout(embedded: int) -> bool:
     layout = MapLayout.objects.filter(id=1).first()
     if layout is None or layout.model != model_name() or not layout.fitted_papers:
+        return True
+    if not MapPoint.objects.exists():  # every paper of the last layout deleted since
         return True
     return embedded > layout.fitted_papers * (1 + settings.PAPERTIDE_MAP_REFIT_GROWTH)
 
