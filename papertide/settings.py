@@ -366,6 +366,15 @@ PAPERTIDE_JOB_KEYWORD_STATS_SECONDS = env_float("PAPERTIDE_JOB_KEYWORD_STATS_SEC
 PAPERTIDE_JOB_DIGESTS_SECONDS = env_float("PAPERTIDE_JOB_DIGESTS_SECONDS", 60.0, minimum=1.0)
 PAPERTIDE_JOB_INTERESTS_SECONDS = env_float("PAPERTIDE_JOB_INTERESTS_SECONDS", 60.0, minimum=1.0)
 PAPERTIDE_JOB_HOUSEKEEPING_SECONDS = env_float("PAPERTIDE_JOB_HOUSEKEEPING_SECONDS", 86400.0, minimum=1.0)
+PAPERTIDE_JOB_MAP_SECONDS = env_float("PAPERTIDE_JOB_MAP_SECONDS", 3600.0, minimum=1.0)
+# The map (search.atlas, docs/map.md): a full UMAP layout once the embedded papers have grown by this
+# fraction since the last one (new papers are placed near their neighbours meanwhile); UMAP lays out at most
+# PAPERTIDE_MAP_FIT_SAMPLE papers (a random sample of a larger catalog, the others placed near their
+# PAPERTIDE_MAP_NEIGHBOURS nearest); k-means cuts the map into PAPERTIDE_MAP_REGIONS named regions.
+PAPERTIDE_MAP_REFIT_GROWTH = env_float("PAPERTIDE_MAP_REFIT_GROWTH", 0.2, minimum=0.0)
+PAPERTIDE_MAP_FIT_SAMPLE = env_int("PAPERTIDE_MAP_FIT_SAMPLE", 100000, minimum=100)
+PAPERTIDE_MAP_NEIGHBOURS = env_int("PAPERTIDE_MAP_NEIGHBOURS", 10, minimum=1)
+PAPERTIDE_MAP_REGIONS = env_int("PAPERTIDE_MAP_REGIONS", 30, minimum=1)
 # Papers the embedding job encodes per batch (a stop request waits at most one batch), and how long its
 # claim on a batch lasts (a batch of a worker that died is embedded by another once the claim runs out).
 PAPERTIDE_EMBEDDING_BATCH = env_int("PAPERTIDE_EMBEDDING_BATCH", 64, minimum=1)

@@ -22,6 +22,7 @@ from papertide.catalog.harvest import harvest_arxiv, next_harvest_after, next_re
 from papertide.community.hf_sync import sync_hf
 from papertide.digests.delivery import send_due
 from papertide.library.recommend import interests_job
+from papertide.search.atlas import map_job
 from papertide.search.embedding import coverage, display_text_job, embedding_job
 from papertide.search.keyword_pg import term_stats_job
 from papertide.search.progress import duration
@@ -140,6 +141,13 @@ register(
     interests_job,
     Every("PAPERTIDE_JOB_INTERESTS_SECONDS"),
     "train the readers' interests whose papers or ratings changed (ratings also train at once)",
+)
+register(
+    "map",
+    map_job,
+    Every("PAPERTIDE_JOB_MAP_SECONDS"),
+    "lay out the map of the embedded papers (UMAP) when it has grown by PAPERTIDE_MAP_REFIT_GROWTH, else "
+    "place the new papers near their neighbours",
 )
 register("digests", send_digests, Every("PAPERTIDE_JOB_DIGESTS_SECONDS"), "send the digests that are due")
 register(

@@ -46,3 +46,46 @@ class TermStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.term}: {self.docs}"
+
+
+class MapLayout(models.Model):
+    """The map's one row (id 1): which model's vectors it was laid out from, when, and how many papers the
+    last full layout held (the next full layout comes once the embedded papers have grown by
+    PAPERTIDE_MAP_REFIT_GROWTH). updated_at changes with every change of the points (a cache key)."""
+
+    model = models.CharField(max_length=200)
+    fitted_at = models.DateTimeField()
+    fitted_papers = models.IntegerField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"map of {self.fitted_papers} papers ({self.model}, {self.fitted_at})"
+
+
+class MapPoint(models.Model):
+    """A paper's place on the map (search.atlas): laid out by UMAP (fitted) or placed near its neighbours."""
+
+    paper = models.OneToOneField(
+        "catalog.Paper", on_delete=models.CASCADE, primary_key=True, related_name="map_point"
+    )
+    x = models.FloatField()
+    y = models.FloatField()
+    region = models.IntegerField()
+    fitted = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"paper {self.paper_id} at ({self.x:.2f}, {self.y:.2f})"
+
+
+class MapRegion(models.Model):
+    """A region of the map: its k-means number, its name (its titles' most characteristic words), its
+    centre and how many papers it had at the last full layout."""
+
+    number = models.IntegerField(primary_key=True)
+    label = models.CharField(max_length=200)
+    x = models.FloatField()
+    y = models.FloatField()
+    papers = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"region {self.number}: {self.label}"
