@@ -109,7 +109,7 @@ def test_fp32_until_the_catalog_is_large_enough_then_the_worker_calibrates(home)
     stored = json.loads(calibration.path().read_text())
     assert stored["key"] == calibration.current_key()
     assert stored["abstracts"] == stored["queries_measured"] == calibration.CALIBRATION_PAPERS
-    assert stored["seconds"] > 0  # how long it took is a benchmark's figure (docs/benchmarks.md), not a test's
+    assert stored["seconds"] > 0  # its duration is a benchmark figure (docs/benchmarks.md), not a test
     for role, measure, agrees in (
         ("documents", "documents_per_s", "agrees"),
         ("queries", "query_p50_ms", "query_agrees"),
