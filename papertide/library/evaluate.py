@@ -218,7 +218,7 @@ def make_queries(
     rows_of_week: dict[int, np.ndarray] = {}
     for week in np.unique(corpus.weeks):
         rows_of_week[int(week)] = np.flatnonzero(corpus.weeks == week)
-    queries = []
+    queries: list[Query] = []
     for name in names:
         rows = bench.readers[name]
         own_weeks = sorted({int(corpus.weeks[r]) for r in rows})
@@ -267,11 +267,11 @@ def vectors_for(
         if path.exists():
             with np.load(path) as saved:
                 cached = dict(zip(saved["ids"].tolist(), saved["vectors"], strict=True))
-    todo = []
-    for r in missing:
+    todo: list[int] = []
+    for r in missing.tolist():
         vector = cached.get(corpus.ids[r])
         if vector is None:
-            todo.append(int(r))
+            todo.append(r)
         else:
             matrix[r] = vector
             counts["cache"] += 1

@@ -217,8 +217,11 @@ def rank(
 ) -> list[Recommendation]:
     """The candidates ranked by their best match among the interests, at least `least`, best first;
     papers in `exclude` (the reader's library) and those rated for the interest left out."""
-    models = [(i, Model.of(i)) for i in interests]
-    models = [(i, m) for i, m in models if m is not None]
+    models: list[tuple[Interest, Model]] = []
+    for interest in interests:
+        model = Model.of(interest)
+        if model is not None:
+            models.append((interest, model))
     ids = [c for c in candidates if c not in exclude]
     if not models or not ids:
         return []

@@ -112,7 +112,8 @@ class Command(BaseCommand):
 
         torch.set_num_threads(1)
         cache = cache or str(settings.HOME / "cache")
-        report = {"cpu": torch.backends.cpu.get_cpu_capability(), "k": recommend_eval.K, "sets": {}}
+        by_set: dict[str, dict] = {}
+        report = {"cpu": torch.backends.cpu.get_cpu_capability(), "k": recommend_eval.K, "sets": by_set}
         for name in sets:
             started = time.perf_counter()
             try:
@@ -140,7 +141,7 @@ class Command(BaseCommand):
                     results = recommend_eval.evaluate(bench, vectors, systems, bar.update)
             except recommend_eval.EvaluationError as exc:
                 raise CommandError(str(exc)) from None
-            report["sets"][name] = {
+            by_set[name] = {
                 **sizes,
                 "seconds": round(time.perf_counter() - started, 1),
                 "figures": {
@@ -161,7 +162,7 @@ class Command(BaseCommand):
             f"{'set':<8} {'system':<10} {f'recall@{k}':>10} {f'nDCG@{k}':>8} {'ms/query':>9} "
             f"{'nDCG / sanity':>14}"
         )
-        for name, figures in report["sets"].items():
+        for name, figures in by_set.items():
             sanity = figures["figures"].get("sanity", {}).get(f"nDCG@{k}")
             for system, values in figures["figures"].items():
                 ratio = f"{values[f'nDCG@{k}'] / sanity:.2f}x" if sanity else ""
