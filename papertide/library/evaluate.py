@@ -25,6 +25,7 @@ The systems, run in the same process on the same queries:
   serve.py svm_rank): tf-idf of title and abstract with its TfidfVectorizer parameters, fitted on the
   corpus, and per query a LinearSVC(class_weight="balanced", C=0.01, tol=1e-6, max_iter=10000) with the
   reader's papers as positives and every other paper known by the end of the week as negatives;
+- linear: the same fit's linear part alone (the site's model before the nearest-paper part was added);
 - centroid: cosine to the mean of the interest's embeddings;
 - random: a seeded shuffle.
 """
@@ -55,7 +56,7 @@ log = logging.getLogger("papertide.library")
 
 K = 20
 MIN_HISTORY = 3  # earlier papers a query needs
-SYSTEMS = ("papertide", "sanity", "centroid", "random")
+SYSTEMS = ("papertide", "linear", "sanity", "centroid", "random")
 # arxiv-sanity-lite's compute.py (defaults -n 20000, --min_df 5, --max_df 0.1) and serve.py svm_rank.
 SANITY_TFIDF = dict(
     input="content",
@@ -305,6 +306,7 @@ class Systems:
             vectorizer = TfidfVectorizer(**SANITY_TFIDF)  # type: ignore[arg-type]
             self.tfidf = vectorizer.fit_transform(bench.corpus.texts()).astype(np.float32).tocsr()
         self.seconds: dict[str, float] = dict.fromkeys(self.systems, 0.0)
+        self._fitted: tuple[Query, recommend.Model] | None = None
 
     def negatives(self, query: Query, seed: int) -> np.ndarray:
         """The site's rule: NEGATIVE_SAMPLE papers among the RECENT_POOL most recent before the week."""
@@ -312,13 +314,23 @@ class Systems:
         pool = np.arange(max(0, before - recommend.RECENT_POOL), before)
         return np.array(recommend.sample_recent(pool, query.history, seed=seed), dtype=np.int64)
 
+    def model(self, query: Query, seed: int) -> recommend.Model:
+        """recommend.fit on the reader's earlier papers and the site's negatives (one fit a query)."""
+        if self._fitted is None or self._fitted[0] is not query:
+            sample = self.negatives(query, seed)
+            model = recommend.fit(self.vectors[query.history], self.vectors[:0], self.vectors[sample])
+            self._fitted = (query, model)
+        return self._fitted[1]
+
     def score(self, system: str, query: Query, seed: int) -> np.ndarray:
         started = time.perf_counter()
         candidates = query.candidates
-        if system == "papertide":
-            sample = self.negatives(query, seed)
-            model = recommend.fit(self.vectors[query.history], self.vectors[:0], self.vectors[sample])
-            scores = model.decision(self.vectors[candidates])
+        if system in ("papertide", "linear"):
+            model = self.model(query, seed)
+            if system == "papertide":
+                scores = model.decision(self.vectors[candidates])
+            else:  # the linear part alone: the site's model before the nearest-paper part
+                scores = self.vectors[candidates] @ model.weights
         elif system == "centroid":
             centre = self.vectors[query.history].mean(axis=0)
             scores = self.vectors[candidates] @ (centre / max(float(np.linalg.norm(centre)), 1e-12))
