@@ -1,5 +1,5 @@
-"""Interests as linear classifiers over the paper embeddings the catalog already has, and the for-you
-ranking that reads them.
+"""Interests as linear classifiers over the paper embeddings the catalog already has, plus each paper's
+cosine to the nearest of the interest's papers (Model), and the for-you ranking that reads them.
 
 Training (train) happens when an interest's papers or ratings change: at once after a rating (so that
 "sharpen" learns from each answer) and by the worker's `interests` job for the rest. A page only scores
