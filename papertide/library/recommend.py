@@ -1,5 +1,5 @@
-"""Interests as linear classifiers over the paper embeddings the catalog already has, and the for-you
-ranking that reads them.
+"""Interests as linear classifiers over the paper embeddings the catalog already has, plus each paper's
+cosine to the nearest of the interest's papers (Model), and the for-you ranking that reads them.
 
 Training (train) happens when an interest's papers or ratings change: at once after a rating (so that
 "sharpen" learns from each answer) and by the worker's `interests` job for the rest. A page only scores
@@ -29,6 +29,9 @@ NEGATIVE_SAMPLE = 1000
 RECENT_POOL = 10_000
 # Rated "less like this" counts as much as this many sampled papers: the reader said it, the sample guesses.
 RATED_NEGATIVE_WEIGHT = 5.0
+# The weight of a paper's cosine to the nearest of the interest's papers, beside the linear part (Model):
+# chosen on the "tune" half of `papertide eval recommend`'s readers (docs/benchmarks.md, Recommendations).
+NEAREST_WEIGHT = 10.0
 # The most new papers a for-you page scores (the newest first, when a period holds more).
 MAX_CANDIDATES = 20_000
 # The for-you periods (page, API, feeds): the new papers of the window that ends now.
@@ -39,27 +42,52 @@ SEEDS_FROM_WORDS = 20
 
 @dataclass
 class Model:
-    """A trained interest: match(x) = sigmoid(weights . x + intercept), a paper's match from 0 to 1."""
+    """A trained interest: a linear part over the embedding, plus NEAREST_WEIGHT times the cosine to the
+    nearest of the interest's papers (`positives`, their vectors). match(x) = sigmoid(decision(x)), a
+    paper's match from 0 to 1. The stored intercept already holds the nearest part's centring (fit), so a
+    model without positives (none has a vector) scores by the linear part alone."""
 
     weights: np.ndarray
     intercept: float
+    positives: np.ndarray | None = None
 
     def decision(self, vectors: np.ndarray) -> np.ndarray:
-        return vectors @ self.weights + self.intercept
+        linear = vectors @ self.weights + self.intercept
+        if self.positives is None or not len(self.positives):
+            return linear
+        return linear + NEAREST_WEIGHT * nearest(vectors, self.positives)
 
     def match(self, vectors: np.ndarray) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self.decision(vectors)))
 
     @classmethod
-    def of(cls, interest: Interest) -> "Model | None":
+    def of(cls, interest: Interest, vectors=None) -> "Model | None":
+        """The interest's stored model, with its papers' vectors (from `vectors`, by default the
+        catalog's)."""
         if not interest.weights:
             return None
-        return cls(np.frombuffer(bytes(interest.weights), dtype="<f4"), interest.intercept)
+        vectors = vectors if vectors is not None else engine.catalog_vectors()
+        found, positives = vectors.vectors_of(positive_ids(interest))
+        return cls(
+            np.frombuffer(bytes(interest.weights), dtype="<f4"),
+            interest.intercept,
+            positives.astype(np.float32) if found else None,
+        )
+
+
+def nearest(vectors: np.ndarray, positives: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """Each vector's cosine to the nearest of the positives (the vectors are L2-normalised)."""
+    out = np.empty(len(vectors), dtype=np.float32)
+    for start in range(0, len(vectors), chunk):
+        out[start : start + chunk] = (vectors[start : start + chunk] @ positives.T).max(axis=1)
+    return out
 
 
 def fit(positives: np.ndarray, negatives: np.ndarray, sample: np.ndarray) -> Model:
     """A linear classifier: positives against rated negatives and sampled papers. Classes balanced, since
-    an interest has tens of positives against a thousand sampled papers. Used by the site and by the
+    an interest has tens of positives against a thousand sampled papers. Then the nearest-paper part
+    (Model.decision), centred by the negatives' mean nearest cosine, which goes into the intercept: a
+    typical recent paper keeps about the match the linear part gives it. Used by the site and by the
     evaluation (library.evaluate), so that what is measured is what readers get."""
     features = np.vstack([positives, negatives, sample]).astype(np.float32)
     labels = np.concatenate([np.ones(len(positives)), np.zeros(len(negatives) + len(sample))])
@@ -70,7 +98,11 @@ def fit(positives: np.ndarray, negatives: np.ndarray, sample: np.ndarray) -> Mod
     weights[: len(positives)] *= weights[len(positives) :].sum() / max(len(positives), 1)
     classifier = LogisticRegression(C=1.0, max_iter=300)
     classifier.fit(features, labels, sample_weight=weights)
-    return Model(classifier.coef_[0].astype(np.float32), float(classifier.intercept_[0]))
+    kept = features[: len(positives)]
+    others = features[len(positives) :]
+    centre = float(nearest(others, kept).mean()) if len(others) and len(kept) else 0.0
+    intercept = float(classifier.intercept_[0]) - NEAREST_WEIGHT * centre
+    return Model(classifier.coef_[0].astype(np.float32), intercept, kept)
 
 
 def positive_ids(interest: Interest) -> list[int]:
@@ -97,13 +129,20 @@ def negative_ids(interest: Interest) -> list[int]:
 def recent_sample(exclude: Iterable[int], size: int = NEGATIVE_SAMPLE, seed: int = 0) -> list[int]:
     """A sample of the catalog's most recent papers (by id: the order they arrived in), the same one for
     the same seed while the catalog does not change."""
-    recent = np.array(
-        Paper.objects.order_by("-id").values_list("id", flat=True)[:RECENT_POOL], dtype=np.int64
-    )
-    recent = recent[~np.isin(recent, np.fromiter(exclude, dtype=np.int64))]
-    if len(recent) <= size:
-        return recent.tolist()
-    return np.random.default_rng(seed).choice(recent, size=size, replace=False).tolist()
+    recent = Paper.objects.order_by("-id").values_list("id", flat=True)[:RECENT_POOL]
+    return sample_recent(np.array(recent, dtype=np.int64), exclude, size, seed)
+
+
+def sample_recent(
+    pool: np.ndarray, exclude: Iterable[int], size: int = NEGATIVE_SAMPLE, seed: int = 0
+) -> list[int]:
+    """The rule of recent_sample on a given pool (the evaluation's "catalog before the week"): `size` of
+    the pool's ids not in `exclude`, drawn with `seed`; the whole rest when it holds no more."""
+    pool = np.asarray(pool, dtype=np.int64)
+    pool = pool[~np.isin(pool, np.fromiter(exclude, dtype=np.int64))]
+    if len(pool) <= size:
+        return pool.tolist()
+    return np.random.default_rng(seed).choice(pool, size=size, replace=False).tolist()
 
 
 def train(interest: Interest) -> bool:
