@@ -256,7 +256,7 @@ def _entries_page(request, collection: Collection):
     page = Paginator(entries, settings.PAPERTIDE_PAGE_SIZE).get_page(request.GET.get("page"))
     shown = row_papers(entry.paper_id for entry in page.object_list)  # the rows of every list
     for entry in page.object_list:
-        entry.row = shown.get(entry.paper_id, entry.paper)
+        entry.row = shown[entry.paper_id] if entry.paper_id in shown else entry.paper
     return page
 
 
