@@ -67,7 +67,8 @@ def test_a_row_shows_authors_abstract_code_with_stars_votes_and_both_comment_cou
         assert '<span class="stars">★ 76</span>' in row
         assert f"{item['paper']['upvotes']}" in row
         assert "0 here + " + str(item["paper"]["upvotes"]) + " on Hugging Face" in row
-        assert "1 comment here, 1 on Hugging Face" in row
+        assert "1 comment here, 1 on Hugging Face" in row  # the title
+        assert re.search(r'>1 comment <span class="hub-comments">· 1 on HF</span></a>', row)
         for category in paper.categories:
             assert f'href="/?category={category}"' in row
     daily = html.unescape(row_of(client.get(f"/daily/{DAY}/").content.decode(), PAPER))
