@@ -1,10 +1,10 @@
 """Load on the list pages and a paper's page: wrk (a separate process) against `papertide serve` (gunicorn).
 
 The catalog is the 753 real Hugging Face daily papers with their upvotes, imported into a fresh SQLite
-home. The pages: the daily list (its latest day), trending (top 50), the newest papers (/, 25 a page, the default) and
-the page of the most upvoted paper. Each page gets a warm-up, then `wrk -t2 -c32 -d15s --latency`, once signed out and once with a
-signed-in reader's session cookie (who sees their own votes, so nothing of the page is shared). Requires
-Debian's wrk.
+home. The pages: the daily list (its latest day), trending (top 50), the newest papers (/, 25 a page, the
+default) and the page of the most upvoted paper. Each page gets a warm-up, then
+`wrk -t2 -c32 -d15s --latency`, once signed out and once with a signed-in reader's session cookie (who
+sees their own votes, so nothing of the page is shared). Requires Debian's wrk.
 
     .venv/bin/python bench/pages_load.py [--workers 3] [--seconds 15]
 """

@@ -49,13 +49,14 @@ def row_of(page: str, arxiv_id: str) -> str:
 
 
 def test_a_row_shows_authors_abstract_code_with_stars_votes_and_both_comment_counts(
-    client, day, reader, outsider
+    client, day, reader, outsider, settings
 ):
+    settings.PAPERTIDE_TRENDING_DAYS = 100_000  # the capture's day is in the window, whatever today is
     item = day[PAPER]
     paper = Paper.objects.get(arxiv_id=PAPER)
     Comment.objects.create(paper=paper, user=reader, body="Does the world model run on one GPU?")
     Comment.objects.create(paper=paper, user=outsider, body="spam", hidden=True)  # hidden: not counted
-    for url in (f"/daily/{DAY}/", "/"):
+    for url in (f"/daily/{DAY}/", "/trending/", "/"):
         row = html.unescape(row_of(client.get(url).content.decode(), PAPER))
         assert paper.title_display in row
         names = [a["name"] for a in item["paper"]["authors"] if not a.get("hidden")]

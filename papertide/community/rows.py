@@ -4,7 +4,8 @@ trending, search, collections, for-you, sharpen), so each row has the same field
 A row shows the title, the first authors, two lines of the abstract, the categories, the paper's code
 link with its repository's GitHub stars, its votes (catalog.models.annotate_votes, here and on Hugging
 Face apart), its comments (visible ones here, and Hugging Face's count where its daily list gave one,
-apart). The template is templates/rows/paper_row.html.
+apart). The row is built by the `paper_row` tag
+(library/templatetags/rows.py).
 
 Every list first finds which papers it shows (a page of ids), then asks `row_papers` for them: two
 queries whatever the length (the papers with votes, comment counts and Hugging Face's count; their code

@@ -134,8 +134,7 @@ def trending_page(request):
         shown = row_papers(t.entry.paper_id for t in trends)
         bodies = {
             t.entry.pk: render_to_string(
-                "rows/paper_row.html",
-                {"paper": shown[t.entry.paper_id], "trend": t, "daily": t.entry, "body_only": True},
+                "rows/body.html", {"paper": shown[t.entry.paper_id], "trend": t, "daily": t.entry}
             )
             for t in trends
             if t.entry.paper_id in shown

@@ -1,4 +1,4 @@
-// Keyboard navigation on every list of papers (li.paper rows, templates/rows/paper_row.html):
+// Keyboard navigation on every list of papers (li.paper rows: the paper_row tag):
 //   j / k      next / previous paper (a visible focus, scrolled into view)
 //   o, Enter   open the paper
 //   u          upvote it (its upvote button, where the list has one)
