@@ -216,7 +216,7 @@ def paper_row(
         )
     if body_only:
         return body
-    parts = [
+    parts: list[str] = [
         format_html(
             '<li class="paper{}" id="paper-{}" data-paper="{}">',
             f" {row_class}" if row_class else "",
@@ -238,7 +238,7 @@ def paper_row(
             )
         )
     parts.append(body)
-    actions = []
+    actions: list[str] = []
     if save:
         actions.append(save_button(context, paper.arxiv_id, paper.pk, bool(choose)))
     if owner:
