@@ -7,6 +7,9 @@ default) and the page of the most upvoted paper. Each page gets a warm-up, then
 sees their own votes, so nothing of the page is shared). Requires Debian's wrk.
 
     .venv/bin/python bench/pages_load.py [--workers 3] [--seconds 15]
+
+gunicorn imports the code from its working directory: to measure another tree (a baseline), run this
+script from that tree's root, e.g. `cd ../base && python ../tree/bench/pages_load.py`.
 """
 
 import argparse
