@@ -1,11 +1,15 @@
-"""Load on the daily and trending pages: wrk (a separate process) against `papertide serve` (gunicorn).
+"""Load on the list pages and a paper's page: wrk (a separate process) against `papertide serve` (gunicorn).
 
 The catalog is the 753 real Hugging Face daily papers with their upvotes, imported into a fresh SQLite
-home. Each page gets a warm-up, then `wrk -t2 -c32 -d15s --latency`, once signed out and once with a
-signed-in reader's session cookie (who sees their own votes, so nothing of the page is shared). Requires
-Debian's wrk.
+home. The pages: the daily list (its latest day), trending (top 50), the newest papers (/, 25 a page, the
+default) and the page of the most upvoted paper. Each page gets a warm-up, then
+`wrk -t2 -c32 -d15s --latency`, once signed out and once with a signed-in reader's session cookie (who
+sees their own votes, so nothing of the page is shared). Requires Debian's wrk.
 
     .venv/bin/python bench/pages_load.py [--workers 3] [--seconds 15]
+
+gunicorn imports the code from its working directory: to measure another tree (a baseline), run this
+script from that tree's root, e.g. `cd ../base && python ../tree/bench/pages_load.py`.
 """
 
 import argparse
@@ -39,7 +43,8 @@ session["_auth_user_id"] = str(reader.pk)
 session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
 session["_auth_user_hash"] = reader.get_session_auth_hash()
 session.create()
-print(session.session_key)
+top = DailyEntry.objects.select_related("paper").order_by("-imported_upvotes").first().paper
+print(top.arxiv_id, session.session_key)
 """
 
 
@@ -59,13 +64,13 @@ def main() -> None:
         env.pop("DATABASE_URL", None)
         subprocess.run([papertide, "migrate", "-v0"], env=env, check=True)
         subprocess.run([papertide, "ingest", "hf-daily", str(HF)], env=env, check=True, capture_output=True)
-        session = subprocess.run(
+        paper, session = subprocess.run(
             [papertide, "shell", "-c", SIGNED_IN],
             env=env,
             check=True,
             capture_output=True,
             text=True,
-        ).stdout.split()[-1]  # (the shell may print a line of its own first)
+        ).stdout.split()[-2:]  # (the shell may print a line of its own first)
         server = subprocess.Popen(
             [papertide, "serve", "--bind", f"127.0.0.1:{args.port}", "--workers", str(args.workers)],
             env=env,
@@ -82,7 +87,8 @@ def main() -> None:
                 except OSError:
                     time.sleep(0.2)
             print(f"753 Hugging Face papers, {args.workers} gunicorn workers, wrk -t2 -c32 -d{args.seconds}s")
-            for path, who in [(p, w) for p in ("/daily/", "/trending/") for w in ("signed out", "signed in")]:
+            pages = ("/daily/", "/trending/", "/", f"/papers/{paper}/")
+            for path, who in [(p, w) for p in pages for w in ("signed out", "signed in")]:
                 cookie = ["-H", f"Cookie: sessionid={session}"] if who == "signed in" else []
                 for _ in range(20):
                     urllib.request.urlopen(base + path, timeout=5).read()

@@ -90,7 +90,7 @@ def test_newcomer_signs_up_submits_upvotes_and_comments(
         assert (str(entry.day), entry.submitted_by.username) == (DAY, "ada")
         mine = page.locator(f'li.paper[id="paper-{SUBMITTED}"]')
         assert mine.locator("a.title").inner_text() == paper.title_display
-        assert "submitted by ada" in mine.locator(".meta").inner_text()
+        assert mine.locator(".submitter").inner_text() == "submitted by ada"
         assert mine.locator(".count").inner_text() == "0"
         assert listed(page) == before + [SUBMITTED]  # no votes yet: last
 

@@ -63,9 +63,10 @@ def test_week_and_month_views_with_navigation(client, hf_papers):
 
 def test_daily_page_query_count_does_not_grow(client, hf_papers, reader, django_assert_max_num_queries):
     client.force_login(reader)
-    with django_assert_max_num_queries(6):  # session, user, latest day, entries, my votes
+    # session, user, entries, my votes, my saved papers, the rows (community.rows) and their code links
+    with django_assert_max_num_queries(7):
         small = client.get("/daily/2024-04-05/")  # 4 papers
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         large = client.get("/daily/month/2024-03/")  # hundreds
     assert len(listed_ids(large)) > 10 * len(listed_ids(small))
 

@@ -95,7 +95,7 @@ def test_upvotes_day_submitter_code_stars_and_hugging_faces_words(client, listed
     )
     assert "62 upvotes: 0 here + 62 on Hugging Face" in page
     daily = client.get(f"/daily/{DAY}/").content.decode()
-    row = re.search(rf'id="paper-{MINERU}">\s*(.*?)</form>', daily, re.S)[1]
+    row = re.search(rf'id="paper-{MINERU}"[^>]*>(.*?)</li>', daily, re.S)[1]
     assert '<span class="count">62</span>' in row
     # The day it was listed, and who submitted it: Hugging Face's user, named as theirs.
     assert f'<a href="/daily/{DAY}/"><time datetime="{DAY}">29 Sep 2025</time></a>' in page

@@ -1,3 +1,5 @@
+from types import SimpleNamespace
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -14,6 +16,7 @@ from papertide.catalog.shortcuts import get_paper
 
 from . import periods, services
 from .models import DailyEntry, Vote
+from .rows import row_papers
 from .trending import ranking, trends_of
 
 TRENDING_ROWS = 50
@@ -47,6 +50,9 @@ def daily(request, kind: str = "day", slug: str | None = None):
         .select_related("paper", "submitted_by")
         .only(*DAILY_COLUMNS)
     )
+    shown = row_papers(e.paper_id for e in entries)  # two queries more, whatever the size (rows.py)
+    for entry in entries:
+        entry.row = shown[entry.paper_id]
     voted = set()
     if request.user.is_authenticated and entries:
         voted = set(
@@ -58,6 +64,7 @@ def daily(request, kind: str = "day", slug: str | None = None):
         "entries": entries,
         "voted": voted,
         "period": period,
+        "show_day": period.kind != "day",
         "previous": period.shifted(-1),
         "next": period.shifted(1),
         "views": [period.as_kind(kind) for kind in ("day", "week", "month")],
@@ -123,8 +130,14 @@ def trending_page(request):
     top = current.ranked[:TRENDING_ROWS]
     generation, bodies = _rendered.peek("rows", (None, {}))
     if generation != current.generation:
+        trends = trends_of(top)
+        shown = row_papers(t.entry.paper_id for t in trends)
         bodies = {
-            t.entry.pk: render_to_string("community/trending_row.html", {"trend": t}) for t in trends_of(top)
+            t.entry.pk: render_to_string(
+                "rows/body.html", {"paper": shown[t.entry.paper_id], "trend": t, "daily": t.entry}
+            )
+            for t in trends
+            if t.entry.paper_id in shown
         }
         _rendered.set("rows", (current.generation, bodies))
     voted = set()
@@ -134,7 +147,21 @@ def trending_page(request):
                 "paper_id", flat=True
             )
         )
-    rows = [(row, mark_safe(bodies[row.entry_id])) for row in top if row.entry_id in bodies]
+    # What the row's frame needs per request (its upvote button), from the ranking; its body is cached.
+    rows = [
+        (
+            SimpleNamespace(
+                arxiv_id=row.arxiv_id,
+                pk=row.paper_id,
+                upvotes=row.votes,
+                local_votes=row.local_votes,
+                imported_votes=row.imported_votes,
+            ),
+            mark_safe(bodies[row.entry_id]),
+        )
+        for row in top
+        if row.entry_id in bodies
+    ]
     context = {"rows": rows, "voted": voted, "settings": settings, "as_of": current.as_of}
     return render(request, "community/trending.html", context)
 

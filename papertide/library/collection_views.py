@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 
 from papertide.catalog.ids import URL_ID
 from papertide.catalog.shortcuts import get_paper
+from papertide.community.rows import row_papers
 
 from . import feeds, recommend, saving
 from .models import MAX_COLLECTION_NAME, Collection, Entry, Rating, ReadMark
@@ -251,8 +252,12 @@ def _entries_page(request, collection: Collection):
     if collection.pk is None:  # a reading list not made yet
         entries = Entry.objects.none()
     else:
-        entries = Entry.objects.filter(collection=collection).select_related("paper").only(*ROW_COLUMNS)
-    return Paginator(entries, settings.PAPERTIDE_PAGE_SIZE).get_page(request.GET.get("page"))
+        entries = Entry.objects.filter(collection=collection).only("added_at", "collection_id", "paper_id")
+    page = Paginator(entries, settings.PAPERTIDE_PAGE_SIZE).get_page(request.GET.get("page"))
+    shown = row_papers(entry.paper_id for entry in page.object_list)  # the rows of every list
+    for entry in page.object_list:
+        entry.row = shown[entry.paper_id] if entry.paper_id in shown else entry.paper
+    return page
 
 
 def _mine(request, slug: str) -> Collection:

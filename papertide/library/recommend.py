@@ -17,6 +17,7 @@ from django.utils import timezone
 from sklearn.linear_model import LogisticRegression
 
 from papertide.catalog.models import Paper
+from papertide.community.rows import row_queryset
 from papertide.search import engine
 
 from .models import Entry, Interest, Rating
@@ -259,12 +260,11 @@ def explain(recommendations: list[Recommendation], vectors, candidate_vectors: d
 
 # Only the columns a recommended paper's row shows: on SQLite every column selected is also grouped by
 # (for the votes).
-ROW_COLUMNS = ("arxiv_id", "title", "title_clean", "authors", "categories", "primary_category", "listed_on")
 
 
 def paper_rows():
-    """Papers as the rows of a recommendation list show them: with their votes, only the columns shown."""
-    return Paper.objects.with_votes().only(*ROW_COLUMNS)
+    """Papers as the rows of a recommendation list show them: the rows of every list (community.rows)."""
+    return row_queryset()
 
 
 def attach_papers(recommendations: list[Recommendation], papers=None) -> list[Recommendation]:

@@ -14,6 +14,7 @@ from papertide.catalog.counts import RememberedCountPaginator
 from papertide.catalog.models import CodeLink, Paper, StarCount
 from papertide.catalog.shortcuts import get_paper
 from papertide.community.models import Comment, DailyEntry, Vote
+from papertide.community.rows import in_order
 from papertide.library import transfer
 from papertide.search import engine
 
@@ -29,23 +30,18 @@ SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
 def paper_list(request):
-    papers = Paper.objects.newest().only(
-        "arxiv_id",
-        "title",
-        "title_clean",
-        "authors",
-        "categories",
-        "primary_category",
-        "listed_on",
-        "current_version",
-    )
+    papers = Paper.objects.newest().only("arxiv_id")
     category = request.GET.get("category", "").strip()
     if category:
         papers = papers.in_category(category)
     size = settings.PAPERTIDE_PAGE_SIZE
     paginator = RememberedCountPaginator(papers, size, count_key=f"papers:{category}")
     page = paginator.get_page(request.GET.get("page"))
-    return render(request, "catalog/paper_list.html", {"page": page, "category": category})
+    # The page's ids first (a plain query the paginator counts cheaply), then its rows (community.rows).
+    papers_shown = in_order(paper.pk for paper in page.object_list)
+    return render(
+        request, "catalog/paper_list.html", {"page": page, "papers": papers_shown, "category": category}
+    )
 
 
 def paper_detail(request, arxiv_id):

@@ -4,7 +4,7 @@ from datetime import date
 
 from django.shortcuts import render
 
-from papertide.catalog.models import Paper
+from papertide.community.rows import row_papers
 from papertide.search import engine
 from papertide.search.embedding import coverage
 
@@ -42,7 +42,7 @@ def search_page(request):
             context["error"] = str(exc)
             status = 400
         else:
-            papers = Paper.objects.in_bulk([h.paper_id for h in results.hits])
+            papers = row_papers(h.paper_id for h in results.hits)
             items = [(papers[h.paper_id], h) for h in results.hits if h.paper_id in papers]
             if sort == "date":
                 items.sort(key=lambda item: (item[0].listed_on or date.min, item[0].arxiv_id), reverse=True)

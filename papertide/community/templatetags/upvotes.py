@@ -25,10 +25,13 @@ def upvote_button(context, arxiv_id: str, paper_id: int, count: int, local: int,
     if not page["signed_in"]:
         return format_html(
             '<form class="upvote" method="get" action="{}"><input type="hidden" name="next" value="{}">'
-            '<button type="submit" aria-pressed="false" title="log in to upvote">'
+            '<button type="submit" aria-pressed="false"'
+            ' title="log in to upvote ({} here + {} on Hugging Face)">'
             '▲ <span class="count">{}</span></button></form>',
             reverse("login"),
             page["path"],
+            local,
+            imported,
             count,
         )
     on = paper_id in voted
