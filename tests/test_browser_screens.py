@@ -82,6 +82,7 @@ def site(moderator):
         "for-you": "/for-you/",
         "interests": "/for-you/interests/",
         "status": "/status/",
+        "map": "/map/",
     }
     with time_machine.travel(NEXT_DAY, tick=True):
         yield urls
@@ -335,7 +336,8 @@ def axe_violations(page) -> list[dict]:
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         "axe.run(document, {resultTypes: ['violations']})"
-        ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.length})))"
+        ".then(r => r.violations.map(v => ({id: v.id, impact: v.impact,"
+        " nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)})))"
     )
     return result
 
