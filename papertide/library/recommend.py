@@ -15,6 +15,7 @@ import numpy as np
 from django.db.models import F, Q
 from django.utils import timezone
 from sklearn.linear_model import LogisticRegression
+from threadpoolctl import threadpool_limits
 
 from papertide.catalog.models import Paper
 from papertide.community.rows import row_queryset
@@ -98,7 +99,11 @@ def fit(positives: np.ndarray, negatives: np.ndarray, sample: np.ndarray) -> Mod
     # Balance the classes by total weight: the positives as heavy as all the negatives together.
     weights[: len(positives)] *= weights[len(positives) :].sum() / max(len(positives), 1)
     classifier = LogisticRegression(C=1.0, max_iter=300)
-    classifier.fit(features, labels, sample_weight=weights)
+    # One BLAS thread: on 1,200 x 384 the threads cost more than they share (lbfgs took 96 ms with
+    # OpenBLAS's two threads beside torch, 6 ms with one, on this 2-core Xeon); retraining at every rating
+    # must stay well under 100 ms.
+    with threadpool_limits(limits=1):
+        classifier.fit(features, labels, sample_weight=weights)
     kept = features[: len(positives)]
     others = features[len(positives) :]
     centre = float(nearest(others, kept).mean()) if len(others) and len(kept) else 0.0
@@ -228,7 +233,8 @@ def rank(
     found, matrix = vectors.vectors_of(ids)
     if not found:
         return []
-    scores = np.column_stack([m.match(matrix) for _, m in models])  # papers x interests
+    with threadpool_limits(limits=1):  # see fit(): small products, one BLAS thread is faster
+        scores = np.column_stack([m.match(matrix) for _, m in models])  # papers x interests
     # A paper rated for an interest is not offered for it again (whatever the rating said).
     row_of = {paper_id: row for row, paper_id in enumerate(found)}
     column_of = {interest.pk: column for column, (interest, _) in enumerate(models)}
@@ -313,7 +319,8 @@ def uncertain(interest: Interest, candidates: Sequence[int], count: int = 5) -> 
     found, matrix = vectors.vectors_of([c for c in candidates if c not in known])
     if not found:
         return []
-    match = model.match(matrix)
+    with threadpool_limits(limits=1):
+        match = model.match(matrix)
     order = np.argsort(np.abs(match - 0.5), kind="stable")[:count]
     picked = [Recommendation(found[r], interest, float(match[r])) for r in order]
     explain(picked, vectors, {found[r]: matrix[r] for r in order})
