@@ -17,14 +17,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, re_path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from papertide.catalog.ids import URL_ID
 from papertide.catalog.shortcuts import get_paper
 from papertide.community.rows import row_papers
 
-from . import feeds, recommend, saving
+from . import feeds, navigation, recommend, saving
 from .models import MAX_COLLECTION_NAME, Collection, Entry, Rating, ReadMark
 
 RECENT = 3  # the last additions the library page shows under each collection
@@ -74,30 +74,15 @@ class SaveToForm(forms.Form):
         self.fields["collections"].queryset = Collection.objects.of(user)
 
 
-def _back(request, default: str = "/") -> str:
-    """Where to go after a form: its `next`, else the page it was on; only ever this site ("//evil.example"
-    starts with a slash too)."""
-    back = request.POST.get("next") or request.GET.get("next") or request.META.get("HTTP_REFERER") or default
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return default
-    return back
-
-
-def _wants_json(request) -> bool:
-    return request.headers.get("Accept") == "application/json"
-
-
 def _to_login(request, back: str, what: str):
     login = f"{reverse('login')}?{urlencode({'next': back})}"
-    if _wants_json(request):
+    if navigation.wants_json(request):
         return JsonResponse({"error": f"log in to {what}", "login": login}, status=401)
     return redirect(login)
 
 
 def _refuse(request, message: str, status: int = 400):
-    if _wants_json(request):
+    if navigation.wants_json(request):
         return JsonResponse({"error": message}, status=status)
     return render(request, "library/refused.html", {"error": message}, status=status)
 
@@ -110,7 +95,7 @@ def _switch(request, name: str) -> bool | None:
 @require_POST
 def save(request, arxiv_id):
     """Save the paper to the reading list (saved=1) or take it out (saved=0)."""
-    back = _back(request)
+    back = navigation.back(request)
     if not request.user.is_authenticated:
         return _to_login(request, back, "save papers")
     paper = get_paper(arxiv_id)
@@ -122,7 +107,7 @@ def save(request, arxiv_id):
         saving.add(reading_list, paper)
     else:
         saving.remove(reading_list, paper)
-    if _wants_json(request):
+    if navigation.wants_json(request):
         return JsonResponse({"paper": paper.arxiv_id, "saved": wanted})
     return redirect(back)
 
@@ -130,7 +115,7 @@ def save(request, arxiv_id):
 @require_POST
 def mark_read(request, arxiv_id):
     """Mark the paper as read (read=1) or unread (read=0)."""
-    back = _back(request)
+    back = navigation.back(request)
     if not request.user.is_authenticated:
         return _to_login(request, back, "mark papers as read")
     paper = get_paper(arxiv_id)
@@ -138,7 +123,7 @@ def mark_read(request, arxiv_id):
     if wanted is None:
         return _refuse(request, "read must be 1 (read) or 0 (unread)")
     saving.mark_read(request.user, paper, wanted)
-    if _wants_json(request):
+    if navigation.wants_json(request):
         return JsonResponse({"paper": paper.arxiv_id, "read": wanted})
     return redirect(back)
 
@@ -148,7 +133,7 @@ def save_to(request, arxiv_id):
     """Choose the collections a paper is in, and make a new one on the way. The paper page shows the same
     form inline; this page is for the "Save to…" link of list rows."""
     paper = get_paper(arxiv_id)
-    back = _back(request, paper.get_absolute_url())
+    back = navigation.back(request, paper.get_absolute_url())
     status = 200
     form = SaveToForm(request.user)
     if request.method == "POST":
@@ -159,7 +144,7 @@ def save_to(request, arxiv_id):
             if form.cleaned_data["new"].strip():
                 chosen.append(Collection.create(request.user, form.cleaned_data["new"]))
             saving.set_collections(request.user, paper, chosen)
-            if _wants_json(request):
+            if navigation.wants_json(request):
                 collections = saving.collections_with(request.user, paper)
                 html = render_to_string(
                     "library/save_to_form.html",
@@ -175,7 +160,7 @@ def save_to(request, arxiv_id):
                     }
                 )
             return redirect(back)
-        if _wants_json(request):
+        if navigation.wants_json(request):
             return JsonResponse(
                 {"error": " ".join(e for errors in form.errors.values() for e in errors)}, status=400
             )
@@ -345,7 +330,7 @@ def remove_from_collection(request, slug):
     except Http404:
         return _refuse(request, "No such paper: give its arXiv id in the field “paper”.")
     saving.remove(found, paper)
-    return redirect(_back(request, reverse("collection", args=[found.slug])))
+    return redirect(navigation.back(request, reverse("collection", args=[found.slug])))
 
 
 def _public(username: str, slug: str) -> Collection:

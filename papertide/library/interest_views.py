@@ -17,7 +17,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, re_path, reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from papertide.catalog.ids import URL_ID, InvalidArxivId, parse_arxiv_id
@@ -25,7 +24,7 @@ from papertide.catalog.models import Paper
 from papertide.catalog.shortcuts import get_paper
 from papertide.search.engine import SearchError
 
-from . import recommend
+from . import navigation, recommend
 from .forms import CollectionChoiceForm, InterestPapersForm, InterestSettingsForm, InterestWordsForm
 from .models import Collection, Entry, Interest, Rating
 
@@ -41,23 +40,9 @@ SHARPEN_FALLBACK = 2000
 
 def _bad(request, message: str, status: int = 400):
     """A clear 4xx: JSON for the page's script, a short page otherwise."""
-    if _wants_json(request):
+    if navigation.wants_json(request):
         return JsonResponse({"error": message}, status=status)
     return render(request, "library/bad_request.html", {"error": message}, status=status)
-
-
-def _wants_json(request) -> bool:
-    return request.headers.get("Accept") == "application/json"
-
-
-def _back(request, default: str) -> str:
-    """The page to return to after a form without JS: `next` when it is on this site, else default."""
-    back = request.POST.get("next") or default
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = default
-    return back
 
 
 def _own_interest(request, pk: int) -> Interest:
@@ -286,9 +271,9 @@ def rate(request, pk: int, arxiv_id: str):
         Rating.objects.filter(interest=interest, paper=paper).delete()
     interest.changed()
     recommend.train(interest)
-    if _wants_json(request):
+    if navigation.wants_json(request):
         return JsonResponse(_state(interest, paper, value))
-    return redirect(_back(request, reverse("for-you")))
+    return redirect(navigation.back(request, reverse("for-you")))
 
 
 # --- sharpen -------------------------------------------------------------------------------------------

@@ -52,6 +52,7 @@ class Model:
     weights: np.ndarray
     intercept: float
     positives: np.ndarray | None = None
+    positive_ids: list[int] = field(default_factory=list)  # the papers of `positives`, row by row
 
     def decision(self, vectors: np.ndarray) -> np.ndarray:
         linear = vectors @ self.weights + self.intercept
@@ -74,6 +75,7 @@ class Model:
             np.frombuffer(bytes(interest.weights), dtype="<f4"),
             interest.intercept,
             positives.astype(np.float32) if found else None,
+            found,
         )
 
 
@@ -246,26 +248,21 @@ def rank(
     top = scores[np.arange(len(found)), best]
     order = [r for r in np.argsort(-top, kind="stable") if top[r] >= least][:limit]
     picked = [Recommendation(found[r], models[best[r]][0], float(top[r])) for r in order]
-    explain(picked, vectors, {found[r]: matrix[r] for r in order})
+    explain(picked, {i.pk: m for i, m in models}, {found[r]: matrix[r] for r in order})
     return picked
 
 
-def explain(recommendations: list[Recommendation], vectors, candidate_vectors: dict[int, np.ndarray]) -> None:
-    """Fill each recommendation's `near`: the two papers of its interest closest to it."""
-    by_interest: dict[int, list[Recommendation]] = {}
+def explain(
+    recommendations: list[Recommendation], models: dict[int, Model], candidate_vectors: dict[int, np.ndarray]
+) -> None:
+    """Fill each recommendation's `near`: the two papers of its interest closest to it, from the papers
+    its model was loaded with (Model.of), not read again."""
     for rec in recommendations:
-        by_interest.setdefault(rec.interest.pk, []).append(rec)
-    for group in by_interest.values():
-        ids, matrix = vectors.vectors_of(positive_ids(group[0].interest))
-        if not ids:
+        model = models[rec.interest.pk]
+        if model.positives is None or not model.positive_ids:
             continue
-        for rec in group:
-            similarity = matrix @ candidate_vectors[rec.paper_id]
-            rec.near = [ids[r] for r in np.argsort(-similarity)[:2]]
-
-
-# Only the columns a recommended paper's row shows: on SQLite every column selected is also grouped by
-# (for the votes).
+        similarity = model.positives @ candidate_vectors[rec.paper_id]
+        rec.near = [model.positive_ids[r] for r in np.argsort(-similarity)[:2]]
 
 
 def paper_rows():
@@ -323,7 +320,7 @@ def uncertain(interest: Interest, candidates: Sequence[int], count: int = 5) -> 
         match = model.match(matrix)
     order = np.argsort(np.abs(match - 0.5), kind="stable")[:count]
     picked = [Recommendation(found[r], interest, float(match[r])) for r in order]
-    explain(picked, vectors, {found[r]: matrix[r] for r in order})
+    explain(picked, {interest.pk: model}, {found[r]: matrix[r] for r in order})
     return picked
 
 
