@@ -273,3 +273,11 @@ def test_map_draws_in_a_browser_hover_shows_the_title_and_click_opens_the_paper(
     page.wait_for_url(f"**/papers/{target.arxiv_id}/")
     assert page.locator("h1").inner_text() == target.title_display
     assert page.locator("section.map-inset svg circle.here").count() == 1
+
+
+@pytest.mark.django_db
+def test_titles_and_clicks_ignore_ids_no_paper_can_have(client):
+    papers = import_sample(3, embed=False)
+    reply = client.get(f"/map/titles/?ids=a,-1,99999999999999999999999,{papers[0].pk}")
+    assert reply.status_code == 200 and list(reply.json()) == [str(papers[0].pk)]
+    assert client.get("/map/papers/99999999999999999999999/").status_code == 404

@@ -108,11 +108,14 @@ def points_bin(request):
     return response
 
 
+MAX_ID = 2**63 - 1  # the largest primary key either database holds
+
+
 def titles(request):
     """{id: title} for up to TITLES_LIMIT paper ids (the hover's batches)."""
     ids = []
     for part in request.GET.get("ids", "").split(",")[:TITLES_LIMIT]:
-        if part.isdigit():
+        if part.isdigit() and int(part) <= MAX_ID:  # a larger number is no paper's, and overflows SQLite
             ids.append(int(part))
     rows = Paper.objects.filter(id__in=ids).values_list("id", "title_clean", "title", "arxiv_id")
     response = JsonResponse(
@@ -124,6 +127,8 @@ def titles(request):
 
 def open_paper(request, pk: int):
     """A click on a point: the paper's page."""
+    if pk > MAX_ID:
+        raise Http404("no such paper")
     return redirect(get_object_or_404(Paper.objects.only("arxiv_id"), pk=pk).get_absolute_url())
 
 
