@@ -68,9 +68,10 @@ def test_similar_papers_endpoint(client, papers):
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({}, "empty"),
-        ({"q": ""}, "empty"),
+        ({}, "q: Field required"),
+        ({"q": ""}, "q: String should have at least 1 character"),
         ({"q": "x" * 2000}, "at most 500"),
+        ({"q": "vision\x00"}, "q: String should match pattern"),  # PostgreSQL's text holds no NUL
         ({"q": "%%% ***"}, "no words"),
         ({"q": "vision", "limit": 0}, "limit"),
         ({"q": "vision", "limit": 10_000}, "limit"),

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
@@ -16,17 +16,25 @@ from papertide.catalog.models import CodeLink, Paper
 from papertide.community import periods, services, trending
 from papertide.community.models import DailyEntry
 
-from .serializers import iso, paper_json
+from .errors import answers
+from .params import ID_CHARS, ID_DESCRIPTION, NO_NUL
+from .serializers import PaperOut, iso, paper_json
 from .writes import TokenAuth
 
 router = Router(tags=["daily papers"])
 
 
 class DailyParams(Schema):
-    date: str | None = Field(None, description="a day, YYYY-MM-DD (default: the latest day with papers)")
-    week: str | None = Field(None, description="an ISO week, YYYY-Www")
-    month: str | None = Field(None, description="a month, YYYY-MM")
-    submitter: str | None = Field(None, max_length=150, description="user name of the submitter")
+    date: str | None = Field(
+        None,
+        pattern=periods.PATTERNS["day"],
+        description="a day, YYYY-MM-DD (default: the latest day with papers); one of date, week, month",
+    )
+    week: str | None = Field(None, pattern=periods.PATTERNS["week"], description="an ISO week, YYYY-Www")
+    month: str | None = Field(None, pattern=periods.PATTERNS["month"], description="a month, YYYY-MM")
+    submitter: str | None = Field(
+        None, max_length=150, pattern=NO_NUL, description="user name of the submitter"
+    )
     sort: Literal["publishedAt", "trending"] = "publishedAt"
     p: int = Field(0, ge=0, le=10_000, description="page, from 0")
     limit: int = Field(50, ge=1, le=100)
@@ -76,6 +84,16 @@ def _entries(period: periods.Period, submitter: str | None, sort: str) -> list[D
     return ranked
 
 
+class DailyItem(Schema):
+    paper: PaperOut
+    publishedAt: str = Field(description="the day the paper entered the list (ISO 8601, UTC midnight)")
+    title: str
+    summary: str
+    numComments: int = Field(description="always 0: comments are not served by the API")
+    submitter: str | None = Field(description="who submitted it; none for an imported entry")
+    source: str = Field(description="where the entry came from: local or an imported daily list")
+
+
 def entry_json(entry: DailyEntry) -> dict:
     """An entry in Hugging Face's shape; its paper's votes are the entry's (DailyEntry.with_votes())."""
     paper = entry.paper
@@ -89,7 +107,9 @@ def entry_json(entry: DailyEntry) -> dict:
     return item
 
 
-@router.get("/daily_papers", summary="The daily list (Hugging Face compatible)")
+@router.get(
+    "/daily_papers", summary="The daily list (Hugging Face compatible)", **answers(list[DailyItem], 400)
+)
 def daily_papers(request, params: Query[DailyParams]):
     period = _period(params)
     if period is None:
@@ -99,8 +119,10 @@ def daily_papers(request, params: Query[DailyParams]):
     return [entry_json(entry) for entry in page]
 
 
-@router.get("/papers/{path:arxiv_id}", summary="One paper (Hugging Face compatible)")
-def paper_info(request, arxiv_id: str):
+@router.get(
+    "/papers/{path:arxiv_id}", summary="One paper (Hugging Face compatible)", **answers(PaperOut, 400, 404)
+)
+def paper_info(request, arxiv_id: str = Path(..., max_length=ID_CHARS, description=ID_DESCRIPTION)):
     try:
         arxiv_id = parse_arxiv_id(arxiv_id).id
     except InvalidArxivId as exc:
@@ -115,11 +137,22 @@ def paper_info(request, arxiv_id: str):
 
 
 class Submission(Schema):
-    paper: str = Field(..., max_length=200, description="an arXiv id or URL")
+    paper: str = Field(..., max_length=ID_CHARS, description=ID_DESCRIPTION)
+
+
+class Submitted(Schema):
+    paper: str = Field(description="the arXiv id")
+    day: str = Field(description="today, YYYY-MM-DD")
+    submitter: str
 
 
 # Beside the GET of the same path: one router holds both methods of /daily_papers.
-@router.post("/daily_papers", auth=TokenAuth(), summary="Submit a paper to today's list (token)")
+@router.post(
+    "/daily_papers",
+    auth=TokenAuth(),
+    summary="Submit a paper to today's list (token)",
+    **answers(Submitted, 400, 401, 429),
+)
 def submit(request, body: Submission):
     try:
         entry = services.submit(request.user, body.paper)

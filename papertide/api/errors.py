@@ -1,17 +1,51 @@
 """One JSON error shape for the whole API: {"error": message, "status": code}.
 
-`error` is the key Hugging Face's API and huggingface_hub use for the message.
+`error` is the key Hugging Face's API and huggingface_hub use for the message. Every operation declares
+the error statuses it can answer (`answers()`), so that the OpenAPI schema lists them with this shape.
 """
 
-from django.http import Http404
-from ninja import NinjaAPI
+from django.http import Http404, JsonResponse
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from pydantic import ConfigDict, Field
 
 from papertide.search.engine import SearchError
+
+# What each error status means, wherever the API answers it: the schema's description of that response.
+MEANING = {
+    400: "Bad request: a parameter or the body is malformed or out of its limits, or the request cannot be "
+    "done (the message says which and why)",
+    401: "No valid personal token: send `Authorization: Bearer pt_...`",
+    404: "Not found: no such paper, collection or interest (the message names it)",
+    429: "Too many writes: this token has used its allowance (PAPERTIDE_TOKEN_RATE an hour); wait a while",
+}
+
+
+class ApiError(Schema):
+    """The one error shape."""
+
+    model_config = ConfigDict(extra="forbid")  # the schema says so: these two keys, no others
+
+    error: str = Field(description="what went wrong, for a person to read")
+    status: int = Field(description="the HTTP status code, again")
+
+
+def answers(ok, *statuses: int) -> dict:
+    """The `response` and `openapi_extra` of an operation that answers `ok` with 200, or ApiError with one
+    of `statuses`, each described by MEANING."""
+    return {
+        "response": {200: ok, **dict.fromkeys(statuses, ApiError)},
+        "openapi_extra": {"responses": {status: {"description": MEANING[status]} for status in statuses}},
+    }
 
 
 def error(api: NinjaAPI, request, status: int, message: str):
     return api.create_response(request, {"error": message, "status": status}, status=status)
+
+
+def not_found(request, *args, **kwargs):
+    """Any other URL under /api/: the one shape too, not the site's HTML page."""
+    return JsonResponse({"error": f"no API route {request.path}", "status": 404}, status=404)
 
 
 def _validation_message(exc) -> str:  # ninja types the handler's argument as the class or an instance

@@ -14,7 +14,7 @@ from typing import Literal
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from pydantic import Field
@@ -25,7 +25,9 @@ from papertide.catalog.models import CodeLink, Paper
 from papertide.library import recommend
 from papertide.library.models import Collection, Entry, Interest
 
-from .serializers import iso, paper_json
+from .errors import answers
+from .params import ID_CHARS, ID_DESCRIPTION, MAX_ID, SLUG, SLUG_CHARS
+from .serializers import PaperOut, iso, paper_json
 from .writes import TokenAuth
 
 PERIODS = recommend.PERIODS
@@ -69,6 +71,63 @@ def _paper_id(text: str) -> str:
         raise HttpError(400, str(exc)) from None
 
 
+# A collection named in a path: its slug, "reading-list" for the reading list.
+SlugPath = Path(..., max_length=SLUG_CHARS, pattern=SLUG, description="the collection's slug")
+
+
+class CollectionOut(Schema):
+    slug: str
+    name: str
+    description: str
+    public: bool
+    readingList: bool = Field(description="whether this is the reader's reading list")
+    papers: int = Field(description="how many papers it holds")
+    changedAt: str | None = Field(description="when its papers or details last changed (ISO 8601, UTC)")
+
+
+class Saved(Schema):
+    paper: PaperOut
+    title: str
+    addedAt: str | None = Field(description="when it was added (ISO 8601, UTC)")
+
+
+class CollectionWithPapers(CollectionOut):
+    items: list[Saved] = Field(description="its papers, the latest added first")
+
+
+class InterestRef(Schema):
+    id: int
+    name: str
+
+
+class PaperRef(Schema):
+    id: str = Field(description="the arXiv id")
+    title: str
+
+
+class ForYou(Schema):
+    paper: PaperOut
+    title: str
+    publishedAt: str | None
+    interest: InterestRef = Field(description="the interest of the reader's that picked it")
+    match: float = Field(description="how well it matches the interest, 0 to 1")
+    why: list[PaperRef] = Field(description="the interest's papers closest to it")
+
+
+class Added(Schema):
+    collection: str
+    paper: str = Field(description="the arXiv id")
+    added: bool = Field(description="false when the paper was there already")
+    papers: int = Field(description="how many papers the collection holds now")
+
+
+class Removed(Schema):
+    collection: str
+    paper: str = Field(description="the arXiv id")
+    removed: bool
+    papers: int = Field(description="how many papers the collection holds now")
+
+
 def collection_json(collection: Collection, papers: int) -> dict:
     return {
         "slug": collection.slug,
@@ -85,11 +144,16 @@ class ForYouParams(Schema):
     period: Literal["day", "week", "month"] = Field(
         "week", description="papers new in the last day, week or month"
     )
-    interest: int | None = Field(None, description="only this interest of yours (its id)")
+    interest: int | None = Field(None, ge=1, le=MAX_ID, description="only this interest of yours (its id)")
     limit: int = Field(50, ge=1, le=100)
 
 
-@router.get("/me/for-you", auth=ReadTokenAuth(), summary="Papers for you, with why (token)")
+@router.get(
+    "/me/for-you",
+    auth=ReadTokenAuth(),
+    summary="Papers for you, with why (token)",
+    **answers(list[ForYou], 400, 401, 404),
+)
 def for_you(request, params: Query[ForYouParams]):
     only = None
     if params.interest is not None:
@@ -115,7 +179,12 @@ def for_you(request, params: Query[ForYouParams]):
     return items
 
 
-@router.get("/me/collections", auth=ReadTokenAuth(), summary="Your collections (token)")
+@router.get(
+    "/me/collections",
+    auth=ReadTokenAuth(),
+    summary="Your collections (token)",
+    **answers(list[CollectionOut], 401),
+)
 def collections(request):
     Collection.reading_list(request.user)  # every reader has one
     mine = (
@@ -126,8 +195,13 @@ def collections(request):
     return [collection_json(c, c.count) for c in mine]
 
 
-@router.get("/me/collections/{slug}", auth=ReadTokenAuth(), summary="One of your collections (token)")
-def collection(request, slug: str):
+@router.get(
+    "/me/collections/{slug}",
+    auth=ReadTokenAuth(),
+    summary="One of your collections (token)",
+    **answers(CollectionWithPapers, 400, 401, 404),
+)
+def collection(request, slug: str = SlugPath):
     found = _collection(request.user, slug)
     entries = list(Entry.objects.filter(collection=found).values_list("paper_id", "added_at"))
     papers = _papers().in_bulk([paper_id for paper_id, _ in entries])
@@ -139,11 +213,16 @@ def collection(request, slug: str):
 
 
 class AddBody(Schema):
-    paper: str = Field(..., max_length=200, description="an arXiv id or URL")
+    paper: str = Field(..., max_length=ID_CHARS, description=ID_DESCRIPTION)
 
 
-@router.post("/me/collections/{slug}/papers", auth=TokenAuth(), summary="Add a paper (token)")
-def add_paper(request, slug: str, body: AddBody):
+@router.post(
+    "/me/collections/{slug}/papers",
+    auth=TokenAuth(),
+    summary="Add a paper (token)",
+    **answers(Added, 400, 401, 404, 429),
+)
+def add_paper(request, body: AddBody, slug: str = SlugPath):
     found = _collection(request.user, slug)
     arxiv_id = _paper_id(body.paper)
     paper = Paper.objects.filter(arxiv_id=arxiv_id).first()
@@ -162,9 +241,16 @@ def add_paper(request, slug: str, body: AddBody):
 
 
 @router.delete(
-    "/me/collections/{slug}/papers/{path:arxiv_id}", auth=TokenAuth(), summary="Remove a paper (token)"
+    "/me/collections/{slug}/papers/{path:arxiv_id}",
+    auth=TokenAuth(),
+    summary="Remove a paper (token)",
+    **answers(Removed, 400, 401, 404, 429),
 )
-def remove_paper(request, slug: str, arxiv_id: str):
+def remove_paper(
+    request,
+    slug: str = SlugPath,
+    arxiv_id: str = Path(..., max_length=ID_CHARS, description=ID_DESCRIPTION),
+):
     found = _collection(request.user, slug)
     arxiv_id = _paper_id(arxiv_id)
     removed, _ = Entry.objects.filter(collection=found, paper__arxiv_id=arxiv_id).delete()

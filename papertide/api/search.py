@@ -5,7 +5,7 @@ from typing import Literal
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
@@ -13,20 +13,49 @@ from papertide.catalog.ids import InvalidArxivId, parse_arxiv_id
 from papertide.catalog.models import CodeLink, Paper
 from papertide.search import engine
 
-from .serializers import paper_json
+from .errors import answers
+from .params import ID_CHARS, ID_DESCRIPTION, NO_NUL
+from .serializers import PaperOut, paper_json
 
 router = Router(tags=["search"])
 
 
 class SearchParams(Schema):
-    q: str = Field("", description="free text; hybrid keyword and semantic search")
+    q: str = Field(
+        ...,
+        min_length=1,
+        max_length=engine.MAX_QUERY_CHARS,
+        pattern=NO_NUL,
+        description="free text with at least one word; hybrid keyword and semantic search",
+    )
     limit: int = Field(20, ge=1, le=100)
-    category: str = Field("", max_length=32, description="arXiv category, primary or cross-listed")
+    category: str = Field(
+        "", max_length=32, pattern=NO_NUL, description="arXiv category, primary or cross-listed"
+    )
     since: date | None = Field(None, alias="from", description="first listing day, YYYY-MM-DD")
     until: date | None = Field(None, description="last listing day, YYYY-MM-DD")
     has_code: bool = Field(False, description="only papers with a code link")
     sort: Literal["relevance", "date"] = "relevance"
     mode: Literal["hybrid", "keyword", "semantic"] = "hybrid"
+
+
+class Listed(Schema):
+    """What every list of papers gives for each (Hugging Face's shape)."""
+
+    paper: PaperOut
+    title: str
+    publishedAt: str | None
+    numComments: int = Field(description="always 0: comments are not served by the API")
+
+
+class Found(Listed):
+    score: float = Field(description="the fused score the results are ranked by")
+    keywordScore: float = Field(description="bm25, scaled to [0, 1] among the candidates")
+    semanticScore: float = Field(description="cosine similarity, scaled to [0, 1] among the candidates")
+
+
+class Similar(Listed):
+    similarity: float = Field(description="cosine similarity of the two papers' embeddings")
 
 
 def papers_by_id(ids: list[int]) -> dict[int, Paper]:
@@ -51,7 +80,7 @@ def entry(paper: Paper, hit: engine.Hit | None = None, similarity: float | None 
     return item
 
 
-@router.get("/papers/search", summary="Search papers (Hugging Face compatible)")
+@router.get("/papers/search", summary="Search papers (Hugging Face compatible)", **answers(list[Found], 400))
 def search(request, params: Query[SearchParams]):
     filters = engine.Filters(params.category.strip(), params.since, params.until, params.has_code)
     results = engine.search(params.q, limit=params.limit, filters=filters, mode=params.mode)
@@ -62,8 +91,16 @@ def search(request, params: Query[SearchParams]):
     return [entry(paper, hit) for paper, hit in items]
 
 
-@router.get("/papers/{path:arxiv_id}/similar", summary="Papers similar to one paper")
-def similar(request, arxiv_id: str, limit: int = Query(5, ge=1, le=50)):
+@router.get(
+    "/papers/{path:arxiv_id}/similar",
+    summary="Papers similar to one paper",
+    **answers(list[Similar], 400, 404),
+)
+def similar(
+    request,
+    arxiv_id: str = Path(..., max_length=ID_CHARS, description=ID_DESCRIPTION),
+    limit: int = Query(5, ge=1, le=50),
+):
     try:
         arxiv_id = parse_arxiv_id(arxiv_id).id
     except InvalidArxivId as exc:

@@ -3,15 +3,19 @@
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema
+from ninja import Path, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
+from pydantic import Field
 
 from papertide.accounts.models import ApiToken, RateBucket
 from papertide.catalog.ids import InvalidArxivId, parse_arxiv_id
 from papertide.catalog.models import Paper
 from papertide.community import services
 from papertide.community.models import Vote
+
+from .errors import answers
+from .params import ID_CHARS, ID_DESCRIPTION
 
 
 class TokenAuth(HttpBearer):
@@ -33,11 +37,25 @@ router = Router(tags=["writes"], auth=TokenAuth())
 
 
 class VoteBody(Schema):
-    vote: bool = True
+    vote: bool = Field(True, description="true to upvote, false to withdraw the upvote")
 
 
-@router.post("/papers/{path:arxiv_id}/upvote", summary="Upvote a paper (or withdraw it with vote=false)")
-def upvote(request, arxiv_id: str, body: VoteBody):
+class Voted(Schema):
+    paper: str = Field(description="the arXiv id")
+    upvotes: int = Field(description="votes here plus imported Hugging Face upvotes, as every view shows")
+    votes: int = Field(description="votes cast here")
+    imported: int = Field(description="upvotes imported from Hugging Face")
+    voted: bool = Field(description="whether the token's owner upvotes the paper now")
+
+
+@router.post(
+    "/papers/{path:arxiv_id}/upvote",
+    summary="Upvote a paper (or withdraw it with vote=false)",
+    **answers(Voted, 400, 401, 404, 429),
+)
+def upvote(
+    request, body: VoteBody, arxiv_id: str = Path(..., max_length=ID_CHARS, description=ID_DESCRIPTION)
+):
     try:
         arxiv_id = parse_arxiv_id(arxiv_id).id
     except InvalidArxivId as exc:

@@ -1,7 +1,16 @@
 """Periods of the daily list: a day, an ISO week or a month, with the ones before and after."""
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+# How each kind of period is written (2024-04-05, 2024-W14, 2024-04): parse() holds a slug to these, and the
+# API's schema shows them as its parameters' patterns. ASCII digits only, as JSON Schema reads \d.
+PATTERNS = {
+    "day": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    "week": r"^[0-9]{4}-W[0-9]{2}$",
+    "month": r"^[0-9]{4}-[0-9]{2}$",
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,8 @@ def month_of(value: date) -> Period:
 def parse(kind: str, text: str) -> Period:
     """A period from its slug (2024-04-05, 2024-W14, 2024-04); ValueError says what is wrong."""
     try:
+        if kind not in PATTERNS or not re.fullmatch(PATTERNS[kind], text):
+            raise ValueError(text)
         if kind == "day":
             return day(date.fromisoformat(text))
         if kind == "week":
@@ -73,7 +84,7 @@ def parse(kind: str, text: str) -> Period:
         if kind == "month":
             year, month = text.split("-")
             return month_of(date(int(year), int(month), 1))
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a week that would end after 9999-12-31
         pass
     examples = {"day": "2024-04-05", "week": "2024-W14", "month": "2024-04"}
     raise ValueError(f"{text!r} is not a {kind} (expected e.g. {examples.get(kind, '2024-04-05')})")

@@ -1,0 +1,15 @@
+"""Limits shared by the API's parameters, each defined once and shown in the OpenAPI schema."""
+
+from papertide.library.models import Collection
+
+# PostgreSQL's text cannot hold the NUL character: free text carrying one is a 400 on either database.
+NO_NUL = r"^[^\x00]*$"
+# An arXiv id as people write it (2501.01234, arXiv:2501.01234v2, an arxiv.org URL): parse_arxiv_id
+# (catalog/ids.py) has the last word on what is one; this only bounds the text it is given.
+ID_CHARS = 200
+ID_DESCRIPTION = "an arXiv id (2501.01234, 2501.01234v2, hep-th/9901001), arXiv:... or an arxiv.org URL"
+# The largest primary key either database holds (SQLite overflows past it).
+MAX_ID = 2**63 - 1
+# A collection's slug, as Collection.create makes it (Django's slugify: ASCII letters, digits, - and _).
+SLUG = r"^[-a-zA-Z0-9_]+$"
+SLUG_CHARS = Collection._meta.get_field("slug").max_length
