@@ -17,7 +17,7 @@ from papertide.community import periods, services, trending
 from papertide.community.models import DailyEntry
 
 from .errors import answers
-from .params import ID_CHARS, ID_DESCRIPTION, NO_NUL
+from .params import ID_CHARS, ID_DESCRIPTION, NO_NUL, JsonBody
 from .serializers import PaperOut, iso, paper_json
 from .writes import TokenAuth
 
@@ -136,7 +136,7 @@ def paper_info(request, arxiv_id: str = Path(..., max_length=ID_CHARS, descripti
     return paper_json(paper)
 
 
-class Submission(Schema):
+class Submission(JsonBody):
     paper: str = Field(..., max_length=ID_CHARS, description=ID_DESCRIPTION)
 
 

@@ -5,6 +5,7 @@ the error statuses it can answer (`answers()`), so that the OpenAPI schema lists
 """
 
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import ConfigDict, Field
@@ -43,8 +44,10 @@ def error(api: NinjaAPI, request, status: int, message: str):
     return api.create_response(request, {"error": message, "status": status}, status=status)
 
 
+@csrf_exempt  # no form posts here: a POST to a mistyped route is a 404 too, not the CSRF page's 403
 def not_found(request, *args, **kwargs):
-    """Any other URL under /api/: the one shape too, not the site's HTML page."""
+    """Any other URL under /api/ (or a path parameter its route cannot take, a newline in an id): the one
+    shape too, not the site's HTML page."""
     return JsonResponse({"error": f"no API route {request.path}", "status": 404}, status=404)
 
 

@@ -26,7 +26,7 @@ from papertide.library import recommend
 from papertide.library.models import Collection, Entry, Interest
 
 from .errors import answers
-from .params import ID_CHARS, ID_DESCRIPTION, MAX_ID, SLUG, SLUG_CHARS
+from .params import ID_CHARS, ID_DESCRIPTION, MAX_ID, SLUG, SLUG_CHARS, JsonBody
 from .serializers import PaperOut, iso, paper_json
 from .writes import TokenAuth
 
@@ -212,7 +212,7 @@ def collection(request, slug: str = SlugPath):
     return {**collection_json(found, len(items)), "items": items}
 
 
-class AddBody(Schema):
+class AddBody(JsonBody):
     paper: str = Field(..., max_length=ID_CHARS, description=ID_DESCRIPTION)
 
 

@@ -1,5 +1,7 @@
 """Limits shared by the API's parameters, each defined once and shown in the OpenAPI schema."""
 
+from pydantic import BaseModel, ConfigDict
+
 from papertide.library.models import Collection
 
 # PostgreSQL's text cannot hold the NUL character: free text carrying one is a 400 on either database.
@@ -13,3 +15,11 @@ MAX_ID = 2**63 - 1
 # A collection's slug, as Collection.create makes it (Django's slugify: ASCII letters, digits, - and _).
 SLUG = r"^[-a-zA-Z0-9_]+$"
 SLUG_CHARS = Collection._meta.get_field("slug").max_length
+
+
+class JsonBody(BaseModel):
+    """A request body: a JSON object whose fields have their JSON types exactly (true, not "yes"). Ninja's
+    Schema reads any JSON value as an object, so a body of `[]` or `5` was taken as one with no fields
+    (an upvote, with `vote` at its default)."""
+
+    model_config = ConfigDict(strict=True)

@@ -15,7 +15,7 @@ from papertide.community import services
 from papertide.community.models import Vote
 
 from .errors import answers
-from .params import ID_CHARS, ID_DESCRIPTION
+from .params import ID_CHARS, ID_DESCRIPTION, JsonBody
 
 
 class TokenAuth(HttpBearer):
@@ -36,7 +36,7 @@ class TokenAuth(HttpBearer):
 router = Router(tags=["writes"], auth=TokenAuth())
 
 
-class VoteBody(Schema):
+class VoteBody(JsonBody):
     vote: bool = Field(True, description="true to upvote, false to withdraw the upvote")
 
 
