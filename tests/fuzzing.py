@@ -79,7 +79,8 @@ class Report:
         codes = ", ".join(f"{status}: {n}" for status, n in sorted(self.statuses.items()))
         return (
             f"{len(self.operations)} operations, {self.examples} requests in {self.seconds:.0f} s "
-            f"({codes}, {self.call_seconds:.0f} s waiting for answers); 5xx: {self.server_errors}; failures: {len(self.failures)}"
+            f"({codes}; {self.call_seconds:.0f} s waiting for the answers); "
+            f"5xx: {self.server_errors}; failures: {len(self.failures)}"
         )
 
 
