@@ -75,6 +75,9 @@ def test_errors_have_one_shape(client):
     cases = {
         "/api/daily_papers?date=2024-04-05&week=2024-W14": "give one of date, week and month",
         "/api/daily_papers?week=2024-W99": "is not a week",
+        "/api/daily_papers?week=9999-W52": "is not a week",  # it would end past 9999-12-31: was a 500
+        "/api/daily_papers?date=20240405": "date: String should match pattern",  # as the schema writes it
+        "/api/daily_papers?submitter=grace%00": "submitter: String should match pattern",  # NUL: no text
         "/api/daily_papers?limit=1000": "limit",
         "/api/daily_papers?sort=random": "sort",
         "/api/papers/not-an-id": "not an arXiv id",
@@ -85,3 +88,11 @@ def test_errors_have_one_shape(client):
         assert response.json()["status"] == 400 and message in response.json()["error"], url
     missing = client.get("/api/papers/2501.99999")
     assert missing.status_code == 404 and set(missing.json()) == {"error", "status"}
+
+
+def test_a_url_no_route_takes_is_a_404_in_the_one_shape(client):
+    # A newline in an id: no route matches it; a POST there was the CSRF page's 403, a GET the site's 404.
+    for method, url in [("get", "/api/papers/2404.%0A1234"), ("post", "/api/papers/2404%0A/upvote")]:
+        response = getattr(client, method)(url)
+        assert response.status_code == 404, url
+        assert response.json() == {"error": f"no API route {response.request['PATH_INFO']}", "status": 404}

@@ -90,6 +90,30 @@ def test_every_operation_answers_as_its_schema_says(served):
     assert {200, 400, 401, 404} <= set(report.statuses), report.statuses  # every kind of answer was reached
 
 
+def test_the_schema_gives_every_answer_its_shape():
+    from papertide.api.urls import api
+
+    schema = api.get_openapi_schema()
+    operations = [(f"{m.upper()} {p}", op) for p, ops in schema["paths"].items() for m, op in ops.items()]
+    assert len(operations) == 11
+    for label, op in operations:
+        answers = op["responses"]
+        assert "$ref" in str(answers["200"]["content"]["application/json"]["schema"]), label
+        errors = {int(status) for status in answers} - {200}
+        for status in errors:
+            assert answers[str(status)]["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/ApiError"
+            }, label
+        if op.get("security"):
+            assert 401 in errors, label  # no valid token
+            if not label.startswith("GET"):
+                assert 429 in errors, label  # writes spend the token's allowance
+        if op.get("parameters") or op.get("requestBody"):
+            assert 400 in errors, label
+    error = schema["components"]["schemas"]["ApiError"]
+    assert set(error["required"]) == {"error", "status"} and error["additionalProperties"] is False
+
+
 class _Answer:
     def __init__(self, status: int, body):
         self.status_code, self.body, self.text = status, body, str(body)

@@ -128,6 +128,15 @@ def test_adding_a_paper_that_is_not_an_id_or_not_in_the_catalog_is_a_4xx(client,
     assert missing.status_code == 400 and missing.json()["error"].startswith("body.paper")
 
 
+def test_a_slug_no_collection_can_have_is_a_400(client, reader):
+    # A NUL in it was a 500 on PostgreSQL (its text cannot hold one).
+    for slug in ("ideas%00", "two%20words"):
+        response = client.get(f"/api/me/collections/{slug}", **token_for(reader))
+        assert response.status_code == 400 and response.json()["error"].startswith(
+            "slug: String should match"
+        )
+
+
 def test_reads_do_not_spend_the_write_allowance(client, reader, papers, settings):
     settings.PAPERTIDE_TOKEN_RATE = 2
     auth = token_for(reader)

@@ -72,6 +72,7 @@ def test_similar_papers_endpoint(client, papers):
         ({"q": ""}, "q: String should have at least 1 character"),
         ({"q": "x" * 2000}, "at most 500"),
         ({"q": "vision\x00"}, "q: String should match pattern"),  # PostgreSQL's text holds no NUL
+        ({"q": "vision", "category": "cs.CV\x00"}, "category: String should match"),  # was a 500 there
         ({"q": "%%% ***"}, "no words"),
         ({"q": "vision", "limit": 0}, "limit"),
         ({"q": "vision", "limit": 10_000}, "limit"),

@@ -75,6 +75,15 @@ def test_writes_without_a_valid_token_are_refused(client, token, submitter):
     assert client.post(url, {"vote": True}, content_type="application/json", **auth(token)).status_code == 401
 
 
+def test_a_body_that_is_not_a_json_object_is_a_400_not_an_upvote(client, token):
+    ingest(read_hf_daily(data_path(HF)), "hf-daily")
+    url = f"/api/papers/{DailyEntry.objects.first().paper.arxiv_id}/upvote"
+    for body in ("[]", "5", '"yes"', "null", '{"vote": "yes"}', '{"vote": 1}'):
+        response = client.post(url, body, content_type="application/json", **auth(token))
+        assert response.status_code == 400 and response.json()["error"].startswith("body"), body
+    assert Vote.objects.count() == 0
+
+
 def test_writes_are_limited_per_token(client, token, settings):
     ingest(read_hf_daily(data_path(HF)), "hf-daily")
     paper = DailyEntry.objects.first().paper
