@@ -97,11 +97,11 @@ def test_the_schema_gives_every_answer_its_shape():
     operations = [(f"{m.upper()} {p}", op) for p, ops in schema["paths"].items() for m, op in ops.items()]
     assert len(operations) == 11
     for label, op in operations:
-        answers = op["responses"]
-        assert "$ref" in str(answers["200"]["content"]["application/json"]["schema"]), label
-        errors = {int(status) for status in answers} - {200}
+        answers = {int(status): answer for status, answer in op["responses"].items()}
+        assert "$ref" in str(answers[200]["content"]["application/json"]["schema"]), label
+        errors = set(answers) - {200}
         for status in errors:
-            assert answers[str(status)]["content"]["application/json"]["schema"] == {
+            assert answers[status]["content"]["application/json"]["schema"] == {
                 "$ref": "#/components/schemas/ApiError"
             }, label
         if op.get("security"):
