@@ -32,6 +32,26 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from papertide.library import recommend
+from papertide.library.models import Collection, Entry, Interest
+
+
+def library_of(reader, outsider, papers) -> dict:
+    """The reader's library (a collection and a trained interest over it, a reading list) and an outsider's,
+    whose slug and interest the reader must get 404s for."""
+    diffusion = [p for p in papers if "diffusion" in p.title.lower()][:3]
+    collection = Collection.create(reader, "Diffusion")
+    Entry.objects.bulk_create(Entry(collection=collection, paper=p) for p in diffusion)
+    Entry.objects.bulk_create(Entry(collection=Collection.reading_list(reader), paper=p) for p in papers[:2])
+    interest = Interest.objects.create(owner=reader, name="diffusion", collection=collection)
+    assert recommend.train(interest)
+    theirs = Collection.create(outsider, "Their ideas")
+    their_interest = Interest.objects.create(owner=outsider, name="theirs")
+    return {
+        "slugs": ["reading-list", collection.slug, theirs.slug],
+        "interests": [interest.pk, their_interest.pk],
+    }
+
 
 def one_error_shape(ctx, response, case) -> bool | None:
     """Every 4xx answers the API's one error shape, with its own status in it."""

@@ -12,10 +12,8 @@ from papertide.accounts.models import ApiToken
 from papertide.catalog.services import ingest
 from papertide.catalog.sources.hf_daily import read_hf_daily
 from papertide.community.models import DailyEntry
-from papertide.library import recommend
-from papertide.library.models import Collection, Entry, Interest
 from tests.conftest import data_path
-from tests.fuzzing import fuzz, one_error_shape
+from tests.fuzzing import fuzz, library_of, one_error_shape
 from tests.replay import ReplayServer, Reply
 from tests.search_data import import_sample, listing_rows
 
@@ -37,23 +35,6 @@ def arxiv(settings):
     with ReplayServer(respond=lambda path, headers: Reply(200, empty)) as server:
         settings.PAPERTIDE_ARXIV_API_URL = server.url + "/api/query"
         yield server
-
-
-def library_of(reader, outsider, papers) -> dict:
-    """The reader's library (a collection and a trained interest over it, a reading list) and an outsider's,
-    whose slug and interest the reader must get 404s for."""
-    diffusion = [p for p in papers if "diffusion" in p.title.lower()][:3]
-    collection = Collection.create(reader, "Diffusion")
-    Entry.objects.bulk_create(Entry(collection=collection, paper=p) for p in diffusion)
-    Entry.objects.bulk_create(Entry(collection=Collection.reading_list(reader), paper=p) for p in papers[:2])
-    interest = Interest.objects.create(owner=reader, name="diffusion", collection=collection)
-    assert recommend.train(interest)
-    theirs = Collection.create(outsider, "Their ideas")
-    their_interest = Interest.objects.create(owner=outsider, name="theirs")
-    return {
-        "slugs": ["reading-list", collection.slug, theirs.slug],
-        "interests": [interest.pk, their_interest.pk],
-    }
 
 
 @pytest.fixture
