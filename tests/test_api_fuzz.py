@@ -17,7 +17,7 @@ from tests.fuzzing import fuzz, library_of, one_error_shape
 from tests.replay import ReplayServer, Reply
 from tests.search_data import import_sample, listing_rows
 
-EXAMPLES = 8  # an operation, in each mode (valid requests, requests that break a limit)
+EXAMPLES = 6  # an operation, in each mode (valid requests, requests that break a limit)
 SEED = 20261129
 LISTED = datetime(2025, 3, 18, 20, 30, tzinfo=UTC)  # when the listing papers are imported here
 NEXT_MORNING = datetime(2025, 3, 19, 9, 0, tzinfo=UTC)  # when the fuzzing runs: the papers are a day old
