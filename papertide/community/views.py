@@ -1,3 +1,4 @@
+import time as clock
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from papertide.catalog.models import Paper
 from papertide.catalog.shortcuts import get_paper
 
 from . import periods, services
+from .changes import CACHE_SECONDS, community_state
 from .models import DailyEntry, Vote
 from .rows import row_papers
 from .trending import ranking, trends_of
@@ -31,10 +33,29 @@ DAILY_COLUMNS = (
 
 
 def daily(request, kind: str = "day", slug: str | None = None):
+    """The daily list of a day, week or month. What every visitor sees alike (the period, each row's body)
+    is kept per process while the community's state does not change (community.changes), as trending
+    keeps its rows; only the buttons (the reader's own votes and saves) are made per request."""
+    state = community_state(comments=True)
+    kept = _daily.get((kind, slug), lambda: (state, _daily_list(kind, slug)))
+    if kept[0] != state:
+        kept = (state, _daily_list(kind, slug))
+        _daily.set((kind, slug), kept)
+    listing = kept[1]
+    voted = set()
+    if request.user.is_authenticated and listing["rows"]:
+        ids = [paper.pk for paper, _ in listing["rows"]]
+        mine = Vote.objects.filter(user=request.user, paper_id__in=ids)
+        voted = set(mine.values_list("paper_id", flat=True))
+    return render(request, "community/daily.html", {**listing, "voted": voted})
+
+
+def _daily_list(kind: str, slug: str | None) -> dict:
+    """The page's context but the reader's votes: its period and its rows, each row's body rendered."""
     if slug is None:
         latest = DailyEntry.objects.latest_day()
         if latest is None:
-            return render(request, "community/daily.html", {"entries": [], "period": None})
+            return {"rows": [], "period": None}
         period = periods.day(latest)
     else:
         try:
@@ -51,25 +72,42 @@ def daily(request, kind: str = "day", slug: str | None = None):
         .only(*DAILY_COLUMNS)
     )
     shown = row_papers(e.paper_id for e in entries)  # two queries more, whatever the size (rows.py)
-    for entry in entries:
-        entry.row = shown[entry.paper_id]
-    voted = set()
-    if request.user.is_authenticated and entries:
-        voted = set(
-            Vote.objects.filter(user=request.user, paper_id__in=[e.paper_id for e in entries]).values_list(
-                "paper_id", flat=True
-            )
+    show_day = period.kind != "day"
+    rows = [
+        (
+            _button_fields(shown[entry.paper_id]),
+            mark_safe(
+                render_to_string(
+                    "rows/body.html",
+                    {"paper": shown[entry.paper_id], "daily": entry, "show_day": show_day, "upvote": True},
+                )
+            ),
         )
-    context = {
-        "entries": entries,
-        "voted": voted,
+        for entry in entries
+        if entry.paper_id in shown
+    ]
+    return {
+        "rows": rows,
         "period": period,
-        "show_day": period.kind != "day",
         "previous": period.shifted(-1),
         "next": period.shifted(1),
         "views": [period.as_kind(kind) for kind in ("day", "week", "month")],
     }
-    return render(request, "community/daily.html", context)
+
+
+def _button_fields(paper) -> SimpleNamespace:
+    """What a row's frame needs per request (its upvote and save buttons); its body is kept."""
+    return SimpleNamespace(
+        arxiv_id=paper.arxiv_id,
+        pk=paper.pk,
+        upvotes=paper.upvotes,
+        local_votes=paper.local_votes,
+        imported_votes=paper.imported_votes,
+    )
+
+
+# (state, context) by (kind, slug): a bounded number, since a visitor chooses the day.
+_daily = ProcessCache("rendered daily lists", ttl=CACHE_SECONDS, clock=clock.time, max_entries=64)
 
 
 @login_required
@@ -134,7 +172,8 @@ def trending_page(request):
         shown = row_papers(t.entry.paper_id for t in trends)
         bodies = {
             t.entry.pk: render_to_string(
-                "rows/body.html", {"paper": shown[t.entry.paper_id], "trend": t, "daily": t.entry}
+                "rows/body.html",
+                {"paper": shown[t.entry.paper_id], "trend": t, "daily": t.entry, "upvote": True},
             )
             for t in trends
             if t.entry.paper_id in shown
