@@ -59,6 +59,15 @@ class ProcessCache:
         self.set(key, value, now)
         return value
 
+    def current(self, key: Hashable, state: Hashable, compute: Callable[[], Any]) -> Any:
+        """The value computed for key while the world was in `state` (what it depends on, read cheaply on
+        each request), computed again when the state moved on or the time to live passed."""
+        kept = self.get(key, lambda: (state, compute()))
+        if kept[0] != state:
+            kept = (state, compute())
+            self.set(key, kept)
+        return kept[1]
+
     def peek(self, key: Hashable, default: Any = None) -> Any:
         """The stored value, fresh or not, without computing anything."""
         with self._lock:

@@ -176,11 +176,8 @@ def ranking() -> Ranking:
         settings.PAPERTIDE_STAR_VELOCITY_DAYS,
         now.date(),
     )
-    kept = _ranking.get("ranking", lambda: (state, *_current(now)))
-    if kept[0] != state:
-        kept = (state, *_current(now))
-        _ranking.set("ranking", kept)
-    return Ranking(_ranking.generation, kept[1], kept[2])
+    ranked, as_of = _ranking.current("ranking", state, lambda: _current(now))
+    return Ranking(_ranking.generation, ranked, as_of)
 
 
 def _current(now: datetime) -> tuple[list[Ranked], date | None]:

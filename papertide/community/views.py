@@ -5,10 +5,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from papertide.caches import ProcessCache
@@ -18,7 +16,7 @@ from papertide.catalog.shortcuts import get_paper
 from . import periods, services
 from .changes import CACHE_SECONDS, community_state
 from .models import DailyEntry, Vote
-from .rows import row_papers
+from .rows import body_of, frame_of, row_papers
 from .trending import ranking, trends_of
 
 TRENDING_ROWS = 50
@@ -36,12 +34,7 @@ def daily(request, kind: str = "day", slug: str | None = None):
     """The daily list of a day, week or month. What every visitor sees alike (the period, each row's body)
     is kept per process while the community's state does not change (community.changes), as trending
     keeps its rows; only the buttons (the reader's own votes and saves) are made per request."""
-    state = community_state(comments=True)
-    kept = _daily.get((kind, slug), lambda: (state, _daily_list(kind, slug)))
-    if kept[0] != state:
-        kept = (state, _daily_list(kind, slug))
-        _daily.set((kind, slug), kept)
-    listing = kept[1]
+    listing = _daily.current((kind, slug), community_state(comments=True), lambda: _daily_list(kind, slug))
     voted = set()
     if request.user.is_authenticated and listing["rows"]:
         ids = [paper.pk for paper, _ in listing["rows"]]
@@ -75,13 +68,8 @@ def _daily_list(kind: str, slug: str | None) -> dict:
     show_day = period.kind != "day"
     rows = [
         (
-            _button_fields(shown[entry.paper_id]),
-            mark_safe(
-                render_to_string(
-                    "rows/body.html",
-                    {"paper": shown[entry.paper_id], "daily": entry, "show_day": show_day, "upvote": True},
-                )
-            ),
+            frame_of(shown[entry.paper_id]),
+            body_of(shown[entry.paper_id], daily=entry, show_day=show_day, upvote=True),
         )
         for entry in entries
         if entry.paper_id in shown
@@ -93,17 +81,6 @@ def _daily_list(kind: str, slug: str | None) -> dict:
         "next": period.shifted(1),
         "views": [period.as_kind(kind) for kind in ("day", "week", "month")],
     }
-
-
-def _button_fields(paper) -> SimpleNamespace:
-    """What a row's frame needs per request (its upvote and save buttons); its body is kept."""
-    return SimpleNamespace(
-        arxiv_id=paper.arxiv_id,
-        pk=paper.pk,
-        upvotes=paper.upvotes,
-        local_votes=paper.local_votes,
-        imported_votes=paper.imported_votes,
-    )
 
 
 # (state, context) by (kind, slug): a bounded number, since a visitor chooses the day.
@@ -171,10 +148,7 @@ def trending_page(request):
         trends = trends_of(top)
         shown = row_papers(t.entry.paper_id for t in trends)
         bodies = {
-            t.entry.pk: render_to_string(
-                "rows/body.html",
-                {"paper": shown[t.entry.paper_id], "trend": t, "daily": t.entry, "upvote": True},
-            )
+            t.entry.pk: body_of(shown[t.entry.paper_id], trend=t, daily=t.entry, upvote=True)
             for t in trends
             if t.entry.paper_id in shown
         }
@@ -196,7 +170,7 @@ def trending_page(request):
                 local_votes=row.local_votes,
                 imported_votes=row.imported_votes,
             ),
-            mark_safe(bodies[row.entry_id]),
+            bodies[row.entry_id],
         )
         for row in top
         if row.entry_id in bodies
