@@ -20,4 +20,11 @@ document.addEventListener("submit", async (event) => {
   button.classList.toggle("voted", data.voted);
   button.setAttribute("aria-pressed", String(data.voted));
   form.querySelector("input[name=vote]").value = data.voted ? "0" : "1";
+  // The paper page spells the count out beside the button: it follows too.
+  const split = form.parentElement.querySelector(".vote-split");
+  if (split) {
+    split.querySelector(".upvotes").textContent = data.upvotes;
+    split.querySelector(".local").textContent = data.votes;
+    split.querySelector(".upvotes-word").textContent = data.upvotes === 1 ? "upvote" : "upvotes";
+  }
 });
