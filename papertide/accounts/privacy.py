@@ -15,6 +15,9 @@ from importlib import import_module
 from typing import Any
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
@@ -92,6 +95,15 @@ def sessions_of(user) -> list[Session]:
     return found
 
 
+def forget_admin_log(model, pks) -> None:
+    """Delete the admin's history of these rows: each entry keeps the row's str() (a comment's first
+    words, a subscription's address, a user's name) after the row itself is gone or blanked."""
+    ids = [str(pk) for pk in pks]
+    if ids:
+        kind = ContentType.objects.get_for_model(model)
+        LogEntry.objects.filter(content_type=kind, object_id__in=ids).delete()
+
+
 def export(user) -> dict:
     """Everything the instance holds about `user`, as one JSON-ready dict."""
     data: dict[str, Any] = {
@@ -111,7 +123,9 @@ def delete_account(user) -> None:
     """Delete the account. Each app's forget step first (comments lose their text), then the sessions
     signed in as the person, then the User row, whose on_delete rules do the rest: CASCADE for what was
     theirs alone (tokens, library, subscriptions, reports), SET_NULL for what stays without their name
-    (votes, still counted; submissions; comments, shown as deleted)."""
+    (votes, still counted; submissions; comments, shown as deleted). The admin's history of these rows
+    goes too (forget_admin_log); the history of what a staff member did as staff goes with them
+    (LogEntry.user, CASCADE)."""
     # Found before the transaction: on SQLite a write transaction holds the database's one write lock,
     # which the scan of every session need not hold.
     signed_in = [s.session_key for s in sessions_of(user)]
@@ -122,4 +136,6 @@ def delete_account(user) -> None:
                 part.forget(user)
         for key in signed_in:
             store(session_key=key).delete()  # the store's own delete: cached_db forgets its cache too
+        forget_admin_log(get_user_model(), [user.pk])
+        forget_admin_log(ApiToken, ApiToken.objects.filter(user=user).values_list("pk", flat=True))
         user.delete()

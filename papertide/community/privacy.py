@@ -5,7 +5,7 @@ submissions stay on the daily list (both lose their link to the person, on_delet
 their place in their threads but lose their text (`forget`). Reports by the person go (CASCADE).
 """
 
-from papertide.accounts.privacy import iso
+from papertide.accounts.privacy import forget_admin_log, iso
 
 from .models import Comment, DailyEntry, Report, Vote
 
@@ -43,5 +43,9 @@ def export(user) -> dict:
 
 def forget(user) -> None:
     """Before the account goes: its comments lose their text (author-deleted ones too, which kept it) and
-    show as "[deleted]"; the account's deletion then unlinks them (SET_NULL)."""
-    Comment.objects.filter(user=user).update(body="", deleted=True, edited_at=None)
+    show as "[deleted]"; the account's deletion then unlinks them (SET_NULL). The admin's history of
+    those comments and of the person's reports goes (it keeps their first words)."""
+    comments = Comment.objects.filter(user=user)
+    forget_admin_log(Comment, comments.values_list("pk", flat=True))
+    forget_admin_log(Report, Report.objects.filter(user=user).values_list("pk", flat=True))
+    comments.update(body="", deleted=True, edited_at=None)

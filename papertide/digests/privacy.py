@@ -8,9 +8,9 @@ when they confirmed it at sign-up)."""
 
 from django.db.models import Q
 
-from papertide.accounts.privacy import iso
+from papertide.accounts.privacy import forget_admin_log, iso
 
-from .models import Subscription
+from .models import Digest, Subscription
 
 
 def subscriptions_of(user):
@@ -54,4 +54,8 @@ def export(user) -> list[dict]:
 
 
 def forget(user) -> None:
-    subscriptions_of(user).delete()
+    """The subscriptions, with the admin's history of them and of their digests (both name the address)."""
+    subscriptions = subscriptions_of(user)
+    forget_admin_log(Subscription, subscriptions.values_list("pk", flat=True))
+    forget_admin_log(Digest, Digest.objects.filter(subscription__in=subscriptions).values_list("pk", flat=True))
+    subscriptions.delete()
