@@ -36,7 +36,9 @@ def leave_traces(user, papers, mark: str, reply_to: Comment | None = None) -> Tr
     services.set_vote(user, second, up=True)
     # On a day of its own: a paper is on the daily list once a day, and another person may have put it there.
     earlier = DailyEntry.objects.filter(paper=third).count()
-    DailyEntry.objects.create(paper=third, day=timezone.localdate() - timedelta(days=earlier), submitted_by=user)
+    DailyEntry.objects.create(
+        paper=third, day=timezone.localdate() - timedelta(days=earlier), submitted_by=user
+    )
     comment = services.add_comment(
         user, first, f"{mark}: a comment", parent_id=reply_to.pk if reply_to is not None else None
     )

@@ -6,8 +6,8 @@ catalog stay."""
 import pytest
 from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session
 from django.db import models
 from django.db.models import Q
@@ -139,7 +139,10 @@ def test_comments_keep_their_place_and_lose_their_text(reader, outsider):
     html = client_for(outsider).get(papers[0].get_absolute_url()).content.decode()
     assert f'id="comment-{head.pk}"' in html and "[deleted]" in html
     assert "EVE-MARK: a reply that must survive" in html and "ADA-MARK" not in html
-    assert f'id="comment-{lonely.pk}"' not in client_for(outsider).get(papers[1].get_absolute_url()).content.decode()
+    assert (
+        f'id="comment-{lonely.pk}"'
+        not in client_for(outsider).get(papers[1].get_absolute_url()).content.decode()
+    )
 
 
 def user_foreign_keys() -> list[tuple[type, str]]:
@@ -153,7 +156,9 @@ def user_foreign_keys() -> list[tuple[type, str]]:
 
 
 def sessions_of(user) -> list[str]:
-    return [s.session_key for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(user.pk)]
+    return [
+        s.session_key for s in Session.objects.all() if s.get_decoded().get("_auth_user_id") == str(user.pk)
+    ]
 
 
 def admin_log(staff, row) -> None:
@@ -177,7 +182,9 @@ def test_nothing_left_names_the_person(reader, outsider, moderator):
     keys = user_foreign_keys()
     # Every kind of row a person can have is among the traces (the admin's log is staff's alone).
     untested = [
-        f"{m.__name__}.{f}" for m, f in keys if m is not LogEntry and not m.objects.filter(**{f: reader}).exists()
+        f"{m.__name__}.{f}"
+        for m, f in keys
+        if m is not LogEntry and not m.objects.filter(**{f: reader}).exists()
     ]
     assert not untested, f"leave_traces() makes no row of {untested}: add one, and check its export"
     assert len(sessions_of(reader)) == 2 and phone.get("/").status_code == 200
@@ -189,7 +196,12 @@ def test_nothing_left_names_the_person(reader, outsider, moderator):
     for marker in ("ADA-MARK", "ada@example.org", "ada-account@example.org"):
         assert not rows_containing(marker), marker
     assert set(rows_containing("EVE-MARK")) == {  # the outsider's words stay, the admin's history of them too
-        "LogEntry", "Comment", "SavedSearch", "ApiToken", "Collection", "Interest"
+        "LogEntry",
+        "Comment",
+        "SavedSearch",
+        "ApiToken",
+        "Collection",
+        "Interest",
     }
     user_kind = ContentType.objects.get_for_model(User)
     assert not LogEntry.objects.filter(content_type=user_kind, object_id=str(reader.pk)).exists()
@@ -210,3 +222,19 @@ def rows_containing(text: str) -> list[str]:
             if model.objects.filter(query).exists():
                 found.append(model.__name__)
     return found
+
+
+def test_an_account_deleted_in_the_admin_goes_the_same_way(reader, outsider, moderator):
+    papers = import_sample(6, embed=False)
+    mine = leave_traces(reader, papers, "ADA-MARK")
+    reply = add_comment(outsider, papers[0], "EVE-MARK: still here", parent_id=mine.comment.pk)
+    before = vote_counts()
+
+    response = client_for(moderator).post(
+        "/admin/auth/user/", {"action": "delete_selected", "_selected_action": [reader.pk], "post": "yes"}
+    )
+
+    assert response.status_code == 302 and not User.objects.filter(pk=reader.pk).exists()
+    assert vote_counts() == before
+    assert Comment.objects.get(pk=reply.pk).parent_id == mine.comment.pk
+    assert not rows_containing("ADA-MARK") and not rows_containing(reader.email)

@@ -46,7 +46,9 @@ def test_the_export_holds_every_kind_of_the_readers_data(papers, reader, outside
     assert comments["ADA-MARK: a comment"]["paper"] == papers[0].arxiv_id
     assert comments["ADA-MARK: a comment"]["reply_to"] == theirs.comment.pk
     assert comments["ADA-MARK: regretted at once"]["deleted"] is True  # its text is still held: shown
-    assert [(r["comment"], r["reason"]) for r in community["reports"]] == [(theirs.comment.pk, "ADA-MARK: off topic")]
+    assert [(r["comment"], r["reason"]) for r in community["reports"]] == [
+        (theirs.comment.pk, "ADA-MARK: off topic")
+    ]
 
     [subscription] = data["digests"]
     assert subscription["email"] == reader.email
@@ -60,7 +62,10 @@ def test_the_export_holds_every_kind_of_the_readers_data(papers, reader, outside
     library = data["library"]
     collections = {c["name"]: c for c in library["collections"]}
     assert [p["paper"] for p in collections["Reading list"]["papers"]] == [papers[0].arxiv_id]
-    assert {p["paper"] for p in collections["ADA-MARK ideas"]["papers"]} == {papers[1].arxiv_id, papers[2].arxiv_id}
+    assert {p["paper"] for p in collections["ADA-MARK ideas"]["papers"]} == {
+        papers[1].arxiv_id,
+        papers[2].arxiv_id,
+    }
     assert [m["paper"] for m in library["read_marks"]] == [papers[0].arxiv_id]
     [interest] = library["interests"]
     assert interest["query"] == "ADA-MARK transformers"

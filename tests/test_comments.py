@@ -169,7 +169,9 @@ def test_a_deleted_comment_with_replies_keeps_its_place_as_deleted(paper, reader
     client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "a question"})
     client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "an aside"})
     question, aside = Comment.objects.order_by("id")
-    client_for(outsider).post(f"/papers/{paper.arxiv_id}/comments/", {"body": "the answer", "parent": question.pk})
+    client_for(outsider).post(
+        f"/papers/{paper.arxiv_id}/comments/", {"body": "the answer", "parent": question.pk}
+    )
     client.post(f"/comments/{question.pk}/delete/")
     client.post(f"/comments/{aside.pk}/delete/")
 

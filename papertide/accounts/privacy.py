@@ -68,9 +68,7 @@ def profile_of(user) -> dict:
 def tokens_of(user) -> list[dict]:
     """Names and dates only: the digest is a hash of a secret, useless to the reader and not to be copied."""
     rows = ApiToken.objects.filter(user=user).order_by("created_at")
-    return [
-        {"name": t.name, "created": iso(t.created_at), "last_used": iso(t.last_used_at)} for t in rows
-    ]
+    return [{"name": t.name, "created": iso(t.created_at), "last_used": iso(t.last_used_at)} for t in rows]
 
 
 def _database_sessions() -> bool:

@@ -18,8 +18,7 @@ def export(user) -> dict:
     return {
         "votes": [{"paper": v.paper.arxiv_id, "at": iso(v.created_at)} for v in votes],
         "submissions": [
-            {"paper": e.paper.arxiv_id, "day": iso(e.day), "at": iso(e.created_at)}
-            for e in submissions
+            {"paper": e.paper.arxiv_id, "day": iso(e.day), "at": iso(e.created_at)} for e in submissions
         ],
         "comments": [
             {

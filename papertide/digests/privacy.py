@@ -35,7 +35,8 @@ def export(user) -> list[dict]:
             "paused_reason": s.paused_reason,
             "created": iso(s.created_at),
             "saved_searches": [
-                {"query": q.query, "threshold": q.threshold, "created": iso(q.created_at)} for q in s.searches.all()
+                {"query": q.query, "threshold": q.threshold, "created": iso(q.created_at)}
+                for q in s.searches.all()
             ],
             "deliveries": [
                 {
@@ -57,5 +58,7 @@ def forget(user) -> None:
     """The subscriptions, with the admin's history of them and of their digests (both name the address)."""
     subscriptions = subscriptions_of(user)
     forget_admin_log(Subscription, subscriptions.values_list("pk", flat=True))
-    forget_admin_log(Digest, Digest.objects.filter(subscription__in=subscriptions).values_list("pk", flat=True))
+    forget_admin_log(
+        Digest, Digest.objects.filter(subscription__in=subscriptions).values_list("pk", flat=True)
+    )
     subscriptions.delete()

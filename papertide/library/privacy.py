@@ -14,7 +14,9 @@ def export(user) -> dict:
     interests = list(Interest.objects.filter(owner=user).select_related("collection").order_by("id"))
     seeds = {pk for interest in interests for pk in interest.seeds or []}
     arxiv_ids = dict(Paper.objects.filter(pk__in=seeds).values_list("pk", "arxiv_id"))
-    ratings = Rating.objects.filter(user=user).select_related("paper", "interest").order_by("created_at", "id")
+    ratings = (
+        Rating.objects.filter(user=user).select_related("paper", "interest").order_by("created_at", "id")
+    )
     marks = ReadMark.objects.filter(user=user).select_related("paper").order_by("read_at", "id")
     feed_key = FeedKey.objects.filter(user=user).first()
     return {
@@ -56,5 +58,8 @@ def export(user) -> dict:
             }
             for r in ratings
         ],
-        "feed_key": {"exists": feed_key is not None, "changed_at": iso(feed_key.changed_at if feed_key else None)},
+        "feed_key": {
+            "exists": feed_key is not None,
+            "changed_at": iso(feed_key.changed_at if feed_key else None),
+        },
     }
