@@ -162,3 +162,21 @@ def test_ids_arxiv_never_issued_are_404_not_500(reader):
             client.post(url, {"body": "x"}) if url.endswith(("comments/", "upvote/")) else client.get(url)
         )
         assert response.status_code == 404, url
+
+
+def test_a_deleted_comment_with_replies_keeps_its_place_as_deleted(paper, reader, outsider):
+    client = client_for(reader)
+    client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "a question"})
+    client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "an aside"})
+    question, aside = Comment.objects.order_by("id")
+    client_for(outsider).post(
+        f"/papers/{paper.arxiv_id}/comments/", {"body": "the answer", "parent": question.pk}
+    )
+    client.post(f"/comments/{question.pk}/delete/")
+    client.post(f"/comments/{aside.pk}/delete/")
+
+    html = page(client_for(outsider), paper)
+    assert "a question" not in html and "an aside" not in html
+    assert f'id="comment-{question.pk}"' in html and "[deleted]" in html  # the thread's head, without text
+    assert html.index(f'id="comment-{question.pk}"') < html.index("the answer")
+    assert f'id="comment-{aside.pk}"' not in html  # nothing hangs on it: gone from the page

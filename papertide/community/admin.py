@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.db.models import Count
 
+from papertide.accounts import privacy
+
 from .models import Comment, DailyEntry, HubPaper, Report, UpvoteCount
 
 
@@ -71,6 +73,15 @@ class ReportAdmin(admin.ModelAdmin):
 
 class ModeratedUserAdmin(UserAdmin):
     actions = ["suspend", "reinstate"]
+
+    # An account deleted here goes the way a reader's own deletion goes (accounts.privacy.delete_account):
+    # their comments lose their text but keep their threads, their admin history and sessions go.
+    def delete_model(self, request, obj):
+        privacy.delete_account(obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            privacy.delete_account(user)
 
     @admin.action(description="Suspend the selected users (they cannot log in; their comments are hidden)")
     def suspend(self, request, queryset):

@@ -75,9 +75,15 @@ class DailyEntry(models.Model):
 
 class Vote(models.Model):
     """One person's upvote of a paper. One row per (user, paper): the count is exact whatever the
-    concurrency, since a second vote by the same person is refused by the database itself."""
+    concurrency, since a second vote by the same person is refused by the database itself.
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes")
+    When the person deletes their account the vote stays, counted as before, without its link to them
+    (user NULL; docs/privacy.md). The constraint still holds for every live account: NULLs are distinct in
+    a unique constraint on SQLite and PostgreSQL alike, so a paper may have many such votes."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="votes"
+    )
     paper = models.ForeignKey("catalog.Paper", on_delete=models.CASCADE, related_name="votes")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -85,12 +91,19 @@ class Vote(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "paper"], name="vote_once")]
 
     def __str__(self) -> str:
-        return f"{self.user} ▲ {self.paper.arxiv_id}"
+        return f"{self.user or '[deleted]'} ▲ {self.paper.arxiv_id}"
 
 
 class CommentQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(hidden=False, deleted=False, user__is_active=True)
+
+    def thread_heads(self):
+        """The top-level comments a paper's page shows: the visible ones, and the deleted ones (by their
+        author, or with the author's account) that still have a visible reply. Those are shown as
+        "[deleted]", without name or text, so that the replies keep their thread."""
+        answered = Exists(Comment.objects.visible().filter(parent=OuterRef("pk")))
+        return (self.visible() | self.filter(answered, deleted=True)).filter(parent=None)
 
     def hide(self) -> int:
         """A moderator hides these comments: kept, out of every page, and shown again by unhide()."""
@@ -105,7 +118,11 @@ class Comment(models.Model):
 
     # "comments" is taken: arXiv's own comments field of the paper.
     paper = models.ForeignKey("catalog.Paper", on_delete=models.CASCADE, related_name="discussion")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments")
+    # NULL once the author deleted their account: the comment keeps its place (its replies their thread),
+    # its text is blanked and it is shown as "[deleted]" (accounts.privacy, community.privacy).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
     )
@@ -121,7 +138,7 @@ class Comment(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.user} on {self.paper.arxiv_id}: {self.body[:40]}"
+        return f"{self.user or '[deleted]'} on {self.paper.arxiv_id}: {self.body[:40]}"
 
     @property
     def html(self) -> str:

@@ -63,8 +63,8 @@ def paper_detail(request, arxiv_id):
     )
     similar, embedded = similar_papers(paper)
     comments = (
-        Comment.objects.visible()
-        .filter(paper=paper, parent=None)
+        Comment.objects.filter(paper=paper)
+        .thread_heads()
         .select_related("user")
         .prefetch_related(Prefetch("replies", queryset=Comment.objects.visible().select_related("user")))
     )
