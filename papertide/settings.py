@@ -196,6 +196,22 @@ DEFAULT_FROM_EMAIL = env_str("PAPERTIDE_EMAIL_FROM", "papertide <papertide@local
 PAPERTIDE_ACCOUNT_RATE = env_int("PAPERTIDE_ACCOUNT_RATE", 10, minimum=1)
 # Writes (submissions, upvotes) one API token may make per hour.
 PAPERTIDE_TOKEN_RATE = env_int("PAPERTIDE_TOKEN_RATE", 120, minimum=1)
+# The site's writes, each per account per hour (accounts.throttle): an address may make
+# PAPERTIDE_ADDRESS_RATE_FACTOR times as many (several people share one: a lab, a campus), and an account
+# younger than PAPERTIDE_NEW_ACCOUNT_DAYS gets PAPERTIDE_NEW_ACCOUNT_RATE_SHARE of its allowance.
+PAPERTIDE_SUBMIT_RATE = env_int("PAPERTIDE_SUBMIT_RATE", 20, minimum=1)
+PAPERTIDE_COMMENT_RATE = env_int("PAPERTIDE_COMMENT_RATE", 30, minimum=1)
+PAPERTIDE_REPORT_RATE = env_int("PAPERTIDE_REPORT_RATE", 20, minimum=1)
+PAPERTIDE_VOTE_RATE = env_int("PAPERTIDE_VOTE_RATE", 300, minimum=1)
+PAPERTIDE_SAVE_RATE = env_int("PAPERTIDE_SAVE_RATE", 300, minimum=1)
+PAPERTIDE_NEW_TOKEN_RATE = env_int("PAPERTIDE_NEW_TOKEN_RATE", 10, minimum=1)
+PAPERTIDE_ADDRESS_RATE_FACTOR = env_int("PAPERTIDE_ADDRESS_RATE_FACTOR", 5, minimum=1)
+PAPERTIDE_NEW_ACCOUNT_DAYS = env_float("PAPERTIDE_NEW_ACCOUNT_DAYS", 3.0)
+PAPERTIDE_NEW_ACCOUNT_RATE_SHARE = env_float("PAPERTIDE_NEW_ACCOUNT_RATE_SHARE", 0.2)
+if PAPERTIDE_NEW_ACCOUNT_RATE_SHARE > 1:
+    raise ImproperlyConfigured(
+        f"PAPERTIDE_NEW_ACCOUNT_RATE_SHARE must be at most 1, not {PAPERTIDE_NEW_ACCOUNT_RATE_SHARE}"
+    )
 # Trust X-Forwarded-For for the client address (only behind a proxy that sets it).
 PAPERTIDE_TRUST_PROXY = env_bool("PAPERTIDE_TRUST_PROXY", False)
 
