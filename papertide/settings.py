@@ -317,6 +317,8 @@ PAPERTIDE_INGEST_BATCH = env_int("PAPERTIDE_INGEST_BATCH", 1000, minimum=1)
 # The daily list: how old a submitted paper may be, how many papers one person may submit a day.
 PAPERTIDE_SUBMIT_MAX_AGE_DAYS = env_int("PAPERTIDE_SUBMIT_MAX_AGE_DAYS", 7)
 PAPERTIDE_SUBMIT_DAILY_CAP = env_int("PAPERTIDE_SUBMIT_DAILY_CAP", 5, minimum=1)
+# Reports by this many people hide a comment until a moderator restores or removes it.
+PAPERTIDE_REPORTS_TO_HIDE = env_int("PAPERTIDE_REPORTS_TO_HIDE", 3, minimum=1)
 
 # Trending: score = (votes + code bonus) / (1 + age in days) ** gravity, over the last N days.
 PAPERTIDE_TRENDING_GRAVITY = env_float("PAPERTIDE_TRENDING_GRAVITY", 1.5)

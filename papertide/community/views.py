@@ -257,15 +257,9 @@ def delete_comment(request, pk):
 @login_required
 @throttled("report")
 def report_comment(request, pk):
-    from django.db import IntegrityError, transaction
-
     from .models import Report
 
     made = _comment_or_404(pk)
     reason = request.POST.get("reason", "").strip()[:500] or "no reason given"
-    try:
-        with transaction.atomic():
-            Report.objects.create(comment=made, user=request.user, reason=reason)
-    except IntegrityError:
-        pass  # reported by this person already
-    return render(request, "community/reported.html", {"paper": made.paper})
+    hidden = Report.file(made, request.user, reason)
+    return render(request, "community/reported.html", {"paper": made.paper, "hidden": hidden})
