@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # its Swagger UI files for /api/docs, served from here rather than a CDN (the CSP allows 'self')
     "papertide.catalog",
     "papertide.community",
     "papertide.search",
@@ -119,6 +120,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "papertide.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -241,6 +243,9 @@ WHITENOISE_USE_FINDERS = True
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Links out (arXiv, GitHub, code) carry no Referer: which paper someone read is theirs to tell. Django's
+# default, stated here; Content-Security-Policy and Permissions-Policy come from papertide/headers.py.
+SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("PAPERTIDE_HTTPS", False):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
