@@ -19,14 +19,20 @@ document.addEventListener("securitypolicyviolation", (e) => {
   window.__violations.push(`${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`);
 });
 """
-PUBLIC = ["newest", "daily", "trending", "search", "paper", "digest", "login", "signup", "map"]
+PUBLIC = ["newest", "paper", "login", "signup"]  # signed in, every page type (the header differs)
 MORE = {"api docs": "/api/docs", "admin": "/admin/community/comment/", "tokens": "/accounts/tokens/"}
 
 
 def watched(page) -> list[str]:
     """The page's console errors from now on (a CSP violation is one), in a list that grows."""
     errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+
+    def console(message):
+        where = message.location.get("url", "")
+        if message.type == "error" and not where.endswith("/favicon.ico"):  # the site has no icon: a 404
+            errors.append(f"{message.text} ({where})")
+
+    page.on("console", console)
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.add_init_script(LISTEN)
     return errors

@@ -184,3 +184,21 @@ def test_no_bucket_keeps_an_address_in_the_clear(client, paper, reader, seasoned
     ):
         assert clear not in stored
     assert RateBucket.digest("vote:address:203.0.113.9") in keys
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_forgets_the_buckets_kept_in_the_clear():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("accounts", "0002_api_tokens")])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO accounts_ratebucket (key, tokens, updated_at) VALUES (%s, %s, %s)",
+            ["signup:203.0.113.9", 3.0, timezone.now()],
+        )
+    executor = MigrationExecutor(connection)  # a fresh graph: it knows what is applied now
+    executor.migrate(executor.loader.graph.leaf_nodes("accounts"))
+    assert not RateBucket.objects.exists()
+    assert RateBucket.take("signup:203.0.113.9", 3, 3600)  # and the table works as the model says
