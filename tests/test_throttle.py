@@ -170,9 +170,17 @@ def test_no_bucket_keeps_an_address_in_the_clear(client, paper, reader, seasoned
     client.post(
         "/accounts/login/", {"username": "someone@example.org", "password": "x"}, REMOTE_ADDR="198.51.100.4"
     )
-    client.post("/digests/", {"email": "someone@example.org"}, REMOTE_ADDR="198.51.100.4")
+    subscribe = {
+        "email": "someone@example.org",
+        "frequency": "daily",
+        "hour": 8,
+        "time_zone": "UTC",
+        "top_n": 3,
+    }
+    assert client.post("/digests/", subscribe, REMOTE_ADDR="198.51.100.4").status_code == 200
     keys = list(RateBucket.objects.values_list("key", flat=True))
-    assert len(keys) >= 4  # the vote per account and per address, log-in and subscribing per address
+    # the vote per account and per address, log-in and subscribing per address, the mails per address
+    assert len(keys) == 5 and RateBucket.digest("digest-mail:someone@example.org") in keys
     stored = " ".join(str(row) for row in RateBucket.objects.values_list())
     for clear in (
         "203.0.113.9",

@@ -133,6 +133,9 @@ def too_many(request, refusal: Throttled) -> HttpResponse:
 def throttled(action: str):
     """Limit the view's POSTs by LIMITS[action]; looking (GET) is never limited."""
 
+    if action not in LIMITS:  # fails when the view is defined, not on a request
+        raise KeyError(f"no limit for {action!r} in accounts.throttle.LIMITS")
+
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
