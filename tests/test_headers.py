@@ -60,3 +60,15 @@ def test_no_template_needs_inline_script_or_style(template):
     assert not re.search(r"\son[a-z]+\s*=", text), "an inline event handler (onclick=...)"
     assert "javascript:" not in text
     assert not re.search(r"\sstyle\s*=", text) and "<style" not in text, "an inline style"
+
+
+def test_django_debug_error_pages_go_without_the_policy(rf, settings):
+    from django.http import HttpResponse
+
+    from papertide.headers import SecurityHeadersMiddleware
+
+    failing = SecurityHeadersMiddleware(lambda request: HttpResponse("traceback", status=500))
+    settings.DEBUG = True  # the debug page is made of inline script and style
+    assert "Content-Security-Policy" not in failing(rf.get("/"))
+    settings.DEBUG = False
+    assert "Content-Security-Policy" in failing(rf.get("/"))  # the site's own 500 page needs no exception
