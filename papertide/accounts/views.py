@@ -18,7 +18,7 @@ from papertide import emails
 from . import privacy
 from .forms import DeleteAccountForm, PasswordResetByMailForm, SignUpForm
 from .models import ApiToken
-from .throttle import throttled
+from .throttle import Throttled, spend, throttled, too_many
 from .tokens import activation_tokens
 
 
@@ -100,6 +100,10 @@ def tokens(request):
             else:
                 error = "which token to revoke is not given as a number"
         else:
+            try:
+                spend(request, "token")  # revoking is never limited
+            except Throttled as refusal:
+                return too_many(request, refusal)
             _, created = ApiToken.issue(request.user, request.POST.get("name", "").strip())
     listed = ApiToken.objects.filter(user=request.user).order_by("-created_at")
     context = {"tokens": listed, "created": created, "error": error}

@@ -31,13 +31,24 @@ class UpvoteCountAdmin(admin.ModelAdmin):
     raw_id_fields = ["paper"]
 
 
+class PendingFilter(admin.SimpleListFilter):
+    title = "moderation"
+    parameter_name = "moderation"
+
+    def lookups(self, request, model_admin):
+        return [("pending", "Hidden by reports, pending")]
+
+    def queryset(self, request, queryset):
+        return queryset.pending() if self.value() == "pending" else queryset
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     list_display = ["created_at", "user", "paper", "short_body", "hidden", "deleted", "report_count"]
-    list_filter = ["hidden", "deleted"]
+    list_filter = [PendingFilter, "hidden", "deleted"]
     search_fields = ["body", "user__username", "paper__arxiv_id"]
     raw_id_fields = ["paper", "user", "parent"]
-    actions = ["hide", "unhide"]
+    actions = ["restore", "remove"]
 
     def get_queryset(self, request):
         return (
@@ -55,13 +66,14 @@ class CommentAdmin(admin.ModelAdmin):
     def report_count(self, comment):
         return comment.report_total
 
-    @admin.action(description="Hide the selected comments")
-    def hide(self, request, queryset):
-        queryset.hide()
+    # The admin's queryset carries a COUNT annotation: the verdicts act on the plain rows it names.
+    @admin.action(description="Restore: show the selected comments (their reports settled)")
+    def restore(self, request, queryset):
+        Comment.objects.filter(pk__in=queryset.values("pk")).restore()
 
-    @admin.action(description="Show the selected comments again")
-    def unhide(self, request, queryset):
-        queryset.unhide()
+    @admin.action(description="Remove: hide the selected comments (their reports settled)")
+    def remove(self, request, queryset):
+        Comment.objects.filter(pk__in=queryset.values("pk")).remove()
 
 
 @admin.register(Report)

@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
@@ -112,6 +112,21 @@ class CommentQuerySet(models.QuerySet):
     def unhide(self) -> int:
         return self.update(hidden=False)
 
+    def pending(self):
+        """Hidden by the reports of several people (Report.file), waiting for a moderator to restore or
+        remove them."""
+        return self.filter(hidden=True, reports__resolved=False).distinct()
+
+    def restore(self) -> int:
+        """A moderator's verdict on reported comments: shown again; their reports are settled."""
+        Report.objects.filter(comment__in=self).update(resolved=True)
+        return self.unhide()
+
+    def remove(self) -> int:
+        """A moderator's verdict on reported comments: hidden for good; their reports are settled."""
+        Report.objects.filter(comment__in=self).update(resolved=True)
+        return self.hide()
+
 
 class Comment(models.Model):
     """A comment on a paper, or a reply to one (one level deep). Markdown, rendered and sanitised."""
@@ -173,7 +188,8 @@ class Comment(models.Model):
 
 
 class Report(models.Model):
-    """Someone's report of a comment, for the moderators (admin)."""
+    """Someone's report of a comment, for the moderators (admin). Reports of PAPERTIDE_REPORTS_TO_HIDE
+    people hide the comment until a moderator restores or removes it (CommentQuerySet.pending)."""
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
@@ -186,6 +202,20 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"report of comment {self.comment_id}: {self.reason[:40]}"
+
+    @classmethod
+    def file(cls, comment: Comment, user, reason: str) -> bool:
+        """`user` reports `comment` (a second report by the same person counts once). True when the comment
+        is now hidden pending moderation: reported by enough people since a moderator last decided."""
+        try:
+            with transaction.atomic():
+                cls.objects.create(comment=comment, user=user, reason=reason)
+        except IntegrityError:
+            pass  # reported by this person already
+        # One report per person (report_once): the unresolved reports are as many as the people.
+        if comment.reports.filter(resolved=False).count() >= settings.PAPERTIDE_REPORTS_TO_HIDE:
+            comment.hide()
+        return comment.hidden
 
 
 class HubPaper(models.Model):

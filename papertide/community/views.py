@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from papertide.accounts.throttle import throttled
 from papertide.caches import ProcessCache
 from papertide.catalog.models import Paper
 from papertide.catalog.shortcuts import get_paper
@@ -88,6 +89,7 @@ _daily = ProcessCache("rendered daily lists", ttl=CACHE_SECONDS, clock=clock.tim
 
 
 @login_required
+@throttled("submit")
 def submit(request):
     error = ""
     text = ""
@@ -107,6 +109,7 @@ def submit(request):
 
 
 @require_POST
+@throttled("vote")
 def upvote(request, arxiv_id):
     """Set (vote=1) or withdraw (vote=0) the user's upvote. JSON for the page's script, a redirect back
     otherwise; an anonymous click is sent to log in and back."""
@@ -191,6 +194,7 @@ def _comment_or_404(pk):
 
 @require_POST
 @login_required
+@throttled("comment")
 def comment(request, arxiv_id):
     paper = get_paper(arxiv_id)
     parent = request.POST.get("parent")
@@ -251,16 +255,11 @@ def delete_comment(request, pk):
 
 @require_POST
 @login_required
+@throttled("report")
 def report_comment(request, pk):
-    from django.db import IntegrityError, transaction
-
     from .models import Report
 
     made = _comment_or_404(pk)
     reason = request.POST.get("reason", "").strip()[:500] or "no reason given"
-    try:
-        with transaction.atomic():
-            Report.objects.create(comment=made, user=request.user, reason=reason)
-    except IntegrityError:
-        pass  # reported by this person already
-    return render(request, "community/reported.html", {"paper": made.paper})
+    hidden = Report.file(made, request.user, reason)
+    return render(request, "community/reported.html", {"paper": made.paper, "hidden": hidden})

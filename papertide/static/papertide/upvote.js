@@ -9,13 +9,16 @@ document.addEventListener("submit", async (event) => {
     headers: { Accept: "application/json" },
     credentials: "same-origin",
   });
-  const data = await response.json();
+  const data = await response.json().catch(() => ({}));
   if (response.status === 401 && data.login) {
     window.location.href = data.login;
     return;
   }
-  if (!response.ok) return;
   const button = form.querySelector("button");
+  if (!response.ok) {  // a limit reached (429) says when to try again
+    button.title = data.error || "not done: try again";
+    return;
+  }
   button.querySelector(".count").textContent = data.upvotes;
   button.classList.toggle("voted", data.voted);
   button.setAttribute("aria-pressed", String(data.voted));
