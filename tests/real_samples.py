@@ -62,9 +62,13 @@ def oai_bodies() -> list[bytes]:
 
 
 @cache
-def oai_chain_page() -> bytes:
-    """The first page of the real ListRecords chain (1,000 records)."""
-    return data_path(OAI_CHAIN_PAGE).read_bytes()
+def oai_chain_pages() -> list[bytes]:
+    """The first page of the real ListRecords chain (1,000 records) cut after its 1st, 7th and 30th record,
+    with its real resumptionToken and end: pages of real records small enough to parse many times."""
+    page = data_path(OAI_CHAIN_PAGE).read_bytes()
+    tail = page[page.rindex(b"<resumptionToken") :]
+    ends = [m.end() for m in re.finditer(rb"</record>\s*", page)]
+    return [page[: ends[k - 1]] + tail for k in (1, 7, 30)]
 
 
 @cache
