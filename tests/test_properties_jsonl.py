@@ -72,7 +72,8 @@ def bad_lines(draw, lines: list[str]) -> bytes:
     line = draw(st.sampled_from(lines))
     how = draw(st.sampled_from(["json", "json", "cut", "bytes", "nest", "other"]))
     if how == "json":
-        return json.dumps(_mutate_value(draw, json.loads(line)), ensure_ascii=draw(st.booleans())).encode()
+        text = json.dumps(_mutate_value(draw, json.loads(line)), ensure_ascii=draw(st.booleans()))
+        return text.encode("utf-8", "surrogatepass")  # a lone surrogate ("\ud800") makes bytes that are not UTF-8
     raw = line.encode()
     if how == "cut":
         return raw[: draw(st.integers(1, len(raw) - 1))]
