@@ -24,7 +24,9 @@ API_RECORDED = "arxiv-api/recorded-2026/bodies"
 API_2016 = "arxiv-api/xml-2016"
 HF_CAPTURES = "hf-daily-papers/2404589803_newsletter-chinese_2024-05_to_2026-08/snapshots.jsonl.gz"
 HF_SCRAPE = "hf-daily-papers/mwoedlinger_PaperExplorer_2024-04/papers.json"
-HF_EXCERPT = "hf-daily-papers/deep-diver_paper-reviewer_api_excerpt/daily_papers_2024-10-25_first2entries.json"
+HF_EXCERPT = (
+    "hf-daily-papers/deep-diver_paper-reviewer_api_excerpt/daily_papers_2024-10-25_first2entries.json"
+)
 SCIFACT = "scifact/corpus.jsonl"
 # Enough lines of each file to cover its shapes; reading more only slows the test process's start.
 LINES = 300

@@ -41,9 +41,17 @@ ids = new_style_ids() | old_style_ids()
 def spellings(text: str) -> st.SearchStrategy[str]:
     """The ways people and sources write one id: bare, arXiv:..., abs, pdf and html URLs, padded."""
     forms = st.sampled_from(
-        ["{}", "arXiv:{}", "arxiv:{}", "https://arxiv.org/abs/{}", "http://export.arxiv.org/abs/{}",
-         "https://www.arxiv.org/pdf/{}.pdf", "https://arxiv.org/pdf/{}", "https://arxiv.org/html/{}",
-         "https://ARXIV.org/abs/{}/"]  # fmt: skip
+        [
+            "{}",
+            "arXiv:{}",
+            "arxiv:{}",
+            "https://arxiv.org/abs/{}",
+            "http://export.arxiv.org/abs/{}",
+            "https://www.arxiv.org/pdf/{}.pdf",
+            "https://arxiv.org/pdf/{}",
+            "https://arxiv.org/html/{}",
+            "https://ARXIV.org/abs/{}/",
+        ]
     )
     padding = st.sampled_from(["", " ", "\n", "\t "])
     return st.tuples(padding, forms, padding).map(lambda p: p[0] + p[1].format(text) + p[2])

@@ -24,10 +24,36 @@ from tests.replay import Reply
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
 
 # Values a field can be given instead of its own: other types, empty, hostile text, deep nesting.
-ODD_VALUES = st.sampled_from(
-    [None, "", 0, -1, 1.5, True, [], {}, ["x"], {"a": 1}, "\x00", "\x1b[31m", "\ufffe", "\ud800", "²",
-     "v0", "v1x", "2024-13-45", "Mon, 99 Foo 2007", "9" * 5000, [[[[[[]]]]]]]
-) | st.text(max_size=20) | st.integers() | st.recursive(st.none(), lambda c: st.lists(c, max_size=2), max_leaves=20)  # fmt: skip
+ODD_VALUES = (
+    st.sampled_from(
+        [
+            None,
+            "",
+            0,
+            -1,
+            1.5,
+            True,
+            [],
+            {},
+            ["x"],
+            {"a": 1},
+            "\x00",
+            "\x1b[31m",
+            "\ufffe",
+            "\ud800",
+            "²",
+            "v0",
+            "v1x",
+            "2024-13-45",
+            "Mon, 99 Foo 2007",
+            "9" * 5000,
+            [[[[[[]]]]]],
+        ]
+    )
+    | st.text(max_size=20)
+    | st.integers()
+    | st.recursive(st.none(), lambda c: st.lists(c, max_size=2), max_leaves=20)
+)
 
 
 def _paths(value, path=()):
@@ -73,7 +99,9 @@ def bad_lines(draw, lines: list[str]) -> bytes:
     how = draw(st.sampled_from(["json", "json", "cut", "bytes", "nest", "other"]))
     if how == "json":
         text = json.dumps(_mutate_value(draw, json.loads(line)), ensure_ascii=draw(st.booleans()))
-        return text.encode("utf-8", "surrogatepass")  # a lone surrogate ("\ud800") makes bytes that are not UTF-8
+        return text.encode(
+            "utf-8", "surrogatepass"
+        )  # a lone surrogate ("\ud800") makes bytes that are not UTF-8
     raw = line.encode()
     if how == "cut":
         return raw[: draw(st.integers(1, len(raw) - 1))]
@@ -174,8 +202,12 @@ def test_a_bad_hf_entry_is_reported_and_the_others_land(response, data):
 @given(st.lists(st.deferred(lambda: bad_lines(hf_capture_lines())), min_size=1, max_size=3))
 # A paper id that is a list or an object was used as a dictionary key and raised TypeError (unhashable)
 # after every line had been read, losing the whole file.
-@example([b'{"date": "2025-01-08", "committed_at": "2025-01-08T08:00:00Z", "response": [{"paper": '
-          b'{"id": ["2501.01234"], "title": "t", "authors": [], "upvotes": 1}}]}'])  # fmt: skip
+@example(
+    [
+        b'{"date": "2025-01-08", "committed_at": "2025-01-08T08:00:00Z", "response": [{"paper": '
+        b'{"id": ["2501.01234"], "title": "t", "authors": [], "upvotes": 1}}]}'
+    ]
+)
 @example([b"[" * 100_000])
 def test_a_bad_hf_capture_is_reported_and_the_others_land(bad):
     good = hf_capture_lines()[:2]

@@ -13,7 +13,17 @@ from tests.real_samples import abstracts
 from tests.search_data import import_sample
 
 SAFE_SCHEMES = {"http", "https", "mailto"}
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "srcset", "poster", "data", "background"}
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "xlink:href",
+    "srcset",
+    "poster",
+    "data",
+    "background",
+}
 
 # What attackers write, in Markdown and raw HTML. The strategies put them in real text, nested and mixed.
 PAYLOADS = [

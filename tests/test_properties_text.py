@@ -11,9 +11,31 @@ from papertide.catalog.codelinks import URL, find_links, normalise
 from tests.real_samples import abstracts, latex_texts
 
 LATEX_SPECIALS = "\\{}$^_%~&#"
-MACROS = ["\\frac{1}", "\\href{", "\\href{https://a.org}{x}", "\\url{", "\\emph{", "\\begin{itemize}", "\\end{",
-          "\\\\", "\\'", "\\\"{o}", "$\\mathbb{R}", "\\texttt{https://github.com/a/b}", "%s", "\ue0000\ue001",
-          "\n\n", "\n  ", "https://github.com/a/b", "~", "{", "}", "$", "^", "_"]  # fmt: skip
+MACROS = [
+    "\\frac{1}",
+    "\\href{",
+    "\\href{https://a.org}{x}",
+    "\\url{",
+    "\\emph{",
+    "\\begin{itemize}",
+    "\\end{",
+    "\\\\",
+    "\\'",
+    '\\"{o}',
+    "$\\mathbb{R}",
+    "\\texttt{https://github.com/a/b}",
+    "%s",
+    "\ue0000\ue001",
+    "\n\n",
+    "\n  ",
+    "https://github.com/a/b",
+    "~",
+    "{",
+    "}",
+    "$",
+    "^",
+    "_",
+]
 
 
 @st.composite
@@ -77,9 +99,29 @@ def test_urls_in_plain_text_survive_cleaning(raw):
             assert url in cleaned
 
 
-GITHUB_REPOS = ["https://github.com/facebookresearch/segment-anything", "https://github.com/huggingface/transformers"]
-DECORATIONS = ["", "/", ".git", ".git/", "#readme", "?tab=readme", ".", ")", "/tree/main", "/.", ".git.git",
-               "?a=b.#x", "/a.b./", ":443", "/%20", "/(x)", "/x)"]  # fmt: skip
+GITHUB_REPOS = [
+    "https://github.com/facebookresearch/segment-anything",
+    "https://github.com/huggingface/transformers",
+]
+DECORATIONS = [
+    "",
+    "/",
+    ".git",
+    ".git/",
+    "#readme",
+    "?tab=readme",
+    ".",
+    ")",
+    "/tree/main",
+    "/.",
+    ".git.git",
+    "?a=b.#x",
+    "/a.b./",
+    ":443",
+    "/%20",
+    "/(x)",
+    "/x)",
+]
 
 
 @st.composite

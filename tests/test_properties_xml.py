@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 
 import pytest
-from hypothesis import example, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 from papertide.catalog.records import PaperRecord, RejectedRecord
@@ -21,8 +21,24 @@ from tests.real_samples import atom_bodies, oai_bodies, oai_chain_pages
 
 # The strategies sample whole real responses: Hypothesis warns that their repr is long, which is expected.
 pytestmark = pytest.mark.filterwarnings("ignore:Generating overly large repr")
-SNIPPETS = [b"&amp;", b"&#0;", b"&#x1F600;", b"&nbsp;", b"&#x110000;", b"&undefined;", b"<![CDATA[<x>]]>",
-            b"]]>", b"<?pi x?>", b"<!-- c -->", b"<", b"&", b"\x00", b"\xff\xfe", b"\xc3", "é".encode()]  # fmt: skip
+SNIPPETS = [
+    b"&amp;",
+    b"&#0;",
+    b"&#x1F600;",
+    b"&nbsp;",
+    b"&#x110000;",
+    b"&undefined;",
+    b"<![CDATA[<x>]]>",
+    b"]]>",
+    b"<?pi x?>",
+    b"<!-- c -->",
+    b"<",
+    b"&",
+    b"\x00",
+    b"\xff\xfe",
+    b"\xc3",
+    "é".encode(),
+]
 DTDS = [
     # Billion laughs: expat refuses the amplification, the parser must stop without eating the memory.
     b'<!DOCTYPE feed [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
@@ -33,9 +49,22 @@ DTDS = [
     b'<!DOCTYPE feed [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
 ]
 VALUES = st.text(max_size=30) | st.sampled_from(
-    ["", " ", "2501.01234v2", "hep-th/9901001", "http://arxiv.org/abs/2501.01234v9", "2024-02-30",
-     "2020-01-01T00:00:00", "2020-01-01", "-1", "²", "1" * 5000, "v0", "http://arxiv.org/api/errors#x"]
-)  # fmt: skip
+    [
+        "",
+        " ",
+        "2501.01234v2",
+        "hep-th/9901001",
+        "http://arxiv.org/abs/2501.01234v9",
+        "2024-02-30",
+        "2020-01-01T00:00:00",
+        "2020-01-01",
+        "-1",
+        "²",
+        "1" * 5000,
+        "v0",
+        "http://arxiv.org/api/errors#x",
+    ]
+)
 
 
 @st.composite
