@@ -102,21 +102,25 @@ def _element(draw, body: bytes) -> bytes:
     except UNREADABLE:
         return body
     parents = {child: parent for parent in root.iter() for child in parent}
+    if not parents:  # a root alone, after an earlier mutation
+        return body
     element = draw(st.sampled_from(list(parents)))
     how = draw(st.sampled_from(["drop", "text", "attribute", "copy", "empty"]))
-    if how == "drop":
-        parents[element].remove(element)
-    elif how == "text":
-        element.text = draw(VALUES)
-    elif how == "attribute":
-        element.set(draw(st.sampled_from(["term", "completeListSize", "status", "code", "x"])), draw(VALUES))
-    elif how == "copy":
-        parents[element].append(copy.deepcopy(element))
-    else:
-        element.clear()
     try:
+        if how == "drop":
+            parents[element].remove(element)
+        elif how == "text":
+            element.text = draw(VALUES)
+        elif how == "attribute":
+            element.set(
+                draw(st.sampled_from(["term", "completeListSize", "status", "code", "x"])), draw(VALUES)
+            )
+        elif how == "copy":
+            parents[element].append(copy.deepcopy(element))
+        else:
+            element.clear()
         return ET.tostring(root)
-    except RecursionError:  # nested deep by an earlier mutation: ElementTree's writer is recursive
+    except RecursionError:  # nested deep by an earlier mutation: deepcopy and ElementTree's writer recurse
         return body
 
 
