@@ -16,15 +16,22 @@ _registry: list["ProcessCache"] = []
 
 
 class ProcessCache:
-    """Values by key, each kept `ttl` seconds (None: until reset) by `clock`.
+    """Values by key, each kept `ttl` seconds (None: until reset) by `clock`; at most `max_entries` of
+    them (None: no bound), the one stored longest ago going first.
 
     `generation` moves on each time a value is stored, so a derived cache (a rendered fragment) can be
     keyed by it. The clock is a setting of the cache: time.monotonic by default, time.time where the
     value depends on the wall clock (and tests travel in time).
     """
 
-    def __init__(self, name: str, ttl: float | None = None, clock: Callable[[], float] = time.monotonic):
-        self.name, self.ttl, self.clock = name, ttl, clock
+    def __init__(
+        self,
+        name: str,
+        ttl: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        max_entries: int | None = None,
+    ):
+        self.name, self.ttl, self.clock, self.max_entries = name, ttl, clock, max_entries
         self.generation = 0
         self._lock = threading.Lock()
         self._entries: dict[Hashable, tuple[float, Any]] = {}
@@ -52,6 +59,15 @@ class ProcessCache:
         self.set(key, value, now)
         return value
 
+    def current(self, key: Hashable, state: Hashable, compute: Callable[[], Any]) -> Any:
+        """The value computed for key while the world was in `state` (what it depends on, read cheaply on
+        each request), computed again when the state moved on or the time to live passed."""
+        kept = self.get(key, lambda: (state, compute()))
+        if kept[0] != state:
+            kept = (state, compute())
+            self.set(key, kept)
+        return kept[1]
+
     def peek(self, key: Hashable, default: Any = None) -> Any:
         """The stored value, fresh or not, without computing anything."""
         with self._lock:
@@ -60,7 +76,11 @@ class ProcessCache:
 
     def set(self, key: Hashable, value: Any, now: float | None = None) -> None:
         with self._lock:
+            self._entries.pop(key, None)  # stored again at the end: the order is the order of storing
             self._entries[key] = (self.clock() if now is None else now, value)
+            if self.max_entries is not None and len(self._entries) > self.max_entries:
+                # Keys a visitor chooses (a daily list's day) must not grow a process without bound.
+                del self._entries[next(iter(self._entries))]
             self.generation += 1
 
     def forget(self, key: Hashable) -> None:

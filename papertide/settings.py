@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # its Swagger UI files for /api/docs, served from here rather than a CDN (the CSP allows 'self')
     "papertide.catalog",
     "papertide.community",
     "papertide.search",
@@ -119,6 +120,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "papertide.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -196,6 +198,22 @@ DEFAULT_FROM_EMAIL = env_str("PAPERTIDE_EMAIL_FROM", "papertide <papertide@local
 PAPERTIDE_ACCOUNT_RATE = env_int("PAPERTIDE_ACCOUNT_RATE", 10, minimum=1)
 # Writes (submissions, upvotes) one API token may make per hour.
 PAPERTIDE_TOKEN_RATE = env_int("PAPERTIDE_TOKEN_RATE", 120, minimum=1)
+# The site's writes, each per account per hour (accounts.throttle): an address may make
+# PAPERTIDE_ADDRESS_RATE_FACTOR times as many (several people share one: a lab, a campus), and an account
+# younger than PAPERTIDE_NEW_ACCOUNT_DAYS gets PAPERTIDE_NEW_ACCOUNT_RATE_SHARE of its allowance.
+PAPERTIDE_SUBMIT_RATE = env_int("PAPERTIDE_SUBMIT_RATE", 20, minimum=1)
+PAPERTIDE_COMMENT_RATE = env_int("PAPERTIDE_COMMENT_RATE", 30, minimum=1)
+PAPERTIDE_REPORT_RATE = env_int("PAPERTIDE_REPORT_RATE", 20, minimum=1)
+PAPERTIDE_VOTE_RATE = env_int("PAPERTIDE_VOTE_RATE", 300, minimum=1)
+PAPERTIDE_SAVE_RATE = env_int("PAPERTIDE_SAVE_RATE", 300, minimum=1)
+PAPERTIDE_NEW_TOKEN_RATE = env_int("PAPERTIDE_NEW_TOKEN_RATE", 10, minimum=1)
+PAPERTIDE_ADDRESS_RATE_FACTOR = env_int("PAPERTIDE_ADDRESS_RATE_FACTOR", 5, minimum=1)
+PAPERTIDE_NEW_ACCOUNT_DAYS = env_float("PAPERTIDE_NEW_ACCOUNT_DAYS", 3.0)
+PAPERTIDE_NEW_ACCOUNT_RATE_SHARE = env_float("PAPERTIDE_NEW_ACCOUNT_RATE_SHARE", 0.2)
+if PAPERTIDE_NEW_ACCOUNT_RATE_SHARE > 1:
+    raise ImproperlyConfigured(
+        f"PAPERTIDE_NEW_ACCOUNT_RATE_SHARE must be at most 1, not {PAPERTIDE_NEW_ACCOUNT_RATE_SHARE}"
+    )
 # Trust X-Forwarded-For for the client address (only behind a proxy that sets it).
 PAPERTIDE_TRUST_PROXY = env_bool("PAPERTIDE_TRUST_PROXY", False)
 
@@ -225,6 +243,9 @@ WHITENOISE_USE_FINDERS = True
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Links out (arXiv, GitHub, code) carry no Referer: which paper someone read is theirs to tell. Django's
+# default, stated here; Content-Security-Policy and Permissions-Policy come from papertide/headers.py.
+SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("PAPERTIDE_HTTPS", False):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -301,6 +322,8 @@ PAPERTIDE_INGEST_BATCH = env_int("PAPERTIDE_INGEST_BATCH", 1000, minimum=1)
 # The daily list: how old a submitted paper may be, how many papers one person may submit a day.
 PAPERTIDE_SUBMIT_MAX_AGE_DAYS = env_int("PAPERTIDE_SUBMIT_MAX_AGE_DAYS", 7)
 PAPERTIDE_SUBMIT_DAILY_CAP = env_int("PAPERTIDE_SUBMIT_DAILY_CAP", 5, minimum=1)
+# Reports by this many people hide a comment until a moderator restores or removes it.
+PAPERTIDE_REPORTS_TO_HIDE = env_int("PAPERTIDE_REPORTS_TO_HIDE", 3, minimum=1)
 
 # Trending: score = (votes + code bonus) / (1 + age in days) ** gravity, over the last N days.
 PAPERTIDE_TRENDING_GRAVITY = env_float("PAPERTIDE_TRENDING_GRAVITY", 1.5)

@@ -4,12 +4,32 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tests.personas import moderator, outsider, reader, submitter  # noqa: F401  (fixtures for every test)
 
 REPO = Path(__file__).resolve().parent.parent
 # The real data sits beside the checkout (../shared/data); PAPERTIDE_SHARED_DATA points elsewhere.
 SHARED_DATA = Path(os.environ.get("PAPERTIDE_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+# Property tests (tests/test_properties_*.py): the default profile is deterministic (a fixed seed, no example
+# database) and small, so `make test` runs the same examples every time in seconds; HYPOTHESIS_PROFILE=long
+# searches far more widely, with a random seed, and keeps what it finds in .hypothesis/ (ignored by git).
+# No deadline: the machine is shared, and speed is measured in bench/, not in tests.
+hypothesis_settings.register_profile(
+    "default",
+    derandomize=True,
+    database=None,
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "long", max_examples=2_000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def data_path(relative: str) -> Path:

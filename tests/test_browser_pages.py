@@ -105,3 +105,12 @@ def test_reader_logs_in_and_upvotes_without_a_reload(live_server, browser_page, 
     assert first.locator("form.upvote button").get_attribute("aria-pressed") == "true"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "daily-page.png"), full_page=False)
+
+    # On the paper's page the spelled-out count follows the button too, without a reload.
+    first.locator("a.title").click()
+    page.wait_for_selector(".vote-split")
+    page.evaluate("window.stillHere = true")
+    page.locator(".votes form.upvote button").click()  # the vote withdrawn
+    page.wait_for_function(f"document.querySelector('.vote-split .upvotes').textContent == '{before}'")
+    assert page.locator(".vote-split .local").inner_text() == "0"
+    assert page.evaluate("window.stillHere") is True

@@ -92,12 +92,51 @@ def test_a_moderator_hides_a_reported_comment_and_suspends_its_author(paper, rea
     client = client_for(moderator)
     admin_list = client.get("/admin/community/comment/").content.decode()
     assert "spam spam" in admin_list
-    client.post("/admin/community/comment/", {"action": "hide", "_selected_action": [spam.pk]})
+    client.post("/admin/community/comment/", {"action": "remove", "_selected_action": [spam.pk]})
     assert "spam spam" not in page(client, paper) and "a fine remark" in page(client, paper)
+    assert Report.objects.get(comment=spam).resolved
     client.post("/admin/auth/user/", {"action": "suspend", "_selected_action": [reader.pk]})
     reader.refresh_from_db()
     assert not reader.is_active
     assert "a fine remark" not in page(client, paper)  # a suspended person's comments are hidden too
+
+
+def test_reports_by_enough_people_hide_a_comment_until_a_moderator_decides(
+    paper, reader, moderator, settings
+):
+    settings.PAPERTIDE_REPORTS_TO_HIDE = 3
+    client_for(reader).post(f"/papers/{paper.arxiv_id}/comments/", {"body": "buy cheap pills"})
+    made = Comment.objects.get()
+    reporters = crowd(4, prefix="reporter")
+    for reporter in reporters[:2]:
+        answer = client_for(reporter).post(f"/comments/{made.pk}/report/", {"reason": "spam"})
+        assert "The moderators will look at the comment." in answer.content.decode()
+    client_for(reporters[0]).post(f"/comments/{made.pk}/report/", {"reason": "spam!"})  # counts once
+    assert "buy cheap pills" in page(client_for(reader), paper)
+
+    third = client_for(reporters[2]).post(f"/comments/{made.pk}/report/", {"reason": "spam"})
+    assert "it is hidden until a moderator looks at it" in third.content.decode()
+    assert "buy cheap pills" not in page(client_for(reader), paper)
+
+    # The moderator finds it among the pending ones, and restores it: shown again, the reports settled.
+    staff = client_for(moderator)
+    pending = staff.get("/admin/community/comment/?moderation=pending").content.decode()
+    assert "buy cheap pills" in pending
+    staff.post("/admin/community/comment/", {"action": "restore", "_selected_action": [made.pk]})
+    assert "buy cheap pills" in page(client_for(reader), paper)
+    assert "buy cheap pills" not in staff.get("/admin/community/comment/?moderation=pending").content.decode()
+    assert not Report.objects.filter(resolved=False).exists()
+
+    # Settled reports do not count again: the next reporter alone does not hide it.
+    client_for(reporters[3]).post(f"/comments/{made.pk}/report/", {"reason": "still spam"})
+    assert "buy cheap pills" in page(client_for(reader), paper)
+    # Hidden again by three new people, then removed: hidden for good, pending no more.
+    for reporter in crowd(2, prefix="later"):
+        client_for(reporter).post(f"/comments/{made.pk}/report/", {"reason": "spam"})
+    assert list(Comment.objects.pending()) == [made]
+    staff.post("/admin/community/comment/", {"action": "remove", "_selected_action": [made.pk]})
+    assert "buy cheap pills" not in page(client_for(reader), paper)
+    assert not Comment.objects.pending().exists() and Comment.objects.get().hidden
 
 
 def test_each_state_change_of_a_comment_is_one_update_the_instance_follows(
@@ -162,3 +201,21 @@ def test_ids_arxiv_never_issued_are_404_not_500(reader):
             client.post(url, {"body": "x"}) if url.endswith(("comments/", "upvote/")) else client.get(url)
         )
         assert response.status_code == 404, url
+
+
+def test_a_deleted_comment_with_replies_keeps_its_place_as_deleted(paper, reader, outsider):
+    client = client_for(reader)
+    client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "a question"})
+    client.post(f"/papers/{paper.arxiv_id}/comments/", {"body": "an aside"})
+    question, aside = Comment.objects.order_by("id")
+    client_for(outsider).post(
+        f"/papers/{paper.arxiv_id}/comments/", {"body": "the answer", "parent": question.pk}
+    )
+    client.post(f"/comments/{question.pk}/delete/")
+    client.post(f"/comments/{aside.pk}/delete/")
+
+    html = page(client_for(outsider), paper)
+    assert "a question" not in html and "an aside" not in html
+    assert f'id="comment-{question.pk}"' in html and "[deleted]" in html  # the thread's head, without text
+    assert html.index(f'id="comment-{question.pk}"') < html.index("the answer")
+    assert f'id="comment-{aside.pk}"' not in html  # nothing hangs on it: gone from the page

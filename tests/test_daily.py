@@ -63,12 +63,31 @@ def test_week_and_month_views_with_navigation(client, hf_papers):
 
 def test_daily_page_query_count_does_not_grow(client, hf_papers, reader, django_assert_max_num_queries):
     client.force_login(reader)
-    # session, user, entries, my votes, my saved papers, the rows (community.rows) and their code links
-    with django_assert_max_num_queries(7):
+    # the community's state, session, user, entries, the rows (community.rows) and their code links, my
+    # votes, my saved papers
+    with django_assert_max_num_queries(8):
         small = client.get("/daily/2024-04-05/")  # 4 papers
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         large = client.get("/daily/month/2024-03/")  # hundreds
     assert len(listed_ids(large)) > 10 * len(listed_ids(small))
+    # Again, nothing changed: the rows are kept; the state, session, user, my votes and saved papers.
+    with django_assert_max_num_queries(5):
+        again = client.get("/daily/month/2024-03/")
+    assert listed_ids(again) == listed_ids(large)
+
+
+def test_kept_daily_page_shows_a_new_vote_and_comment_at_once(client, hf_papers, reader, outsider):
+    from papertide.community.models import Comment
+
+    first = client.get("/daily/2024-04-05/").content.decode()
+    paper = DailyEntry.objects.filter(day=date(2024, 4, 5)).order_by("-imported_upvotes").first().paper
+    before = hf_papers[paper.arxiv_id]["upvotes"]
+    assert f'<span class="count">{before}</span>' in first
+    set_vote(reader, paper, True)
+    assert f'<span class="count">{before + 1}</span>' in client.get("/daily/2024-04-05/").content.decode()
+    Comment.objects.create(paper=paper, user=outsider, body="the ablation in section 4 is the key part")
+    row = client.get("/daily/2024-04-05/").content.decode().split(f'id="paper-{paper.arxiv_id}"')[1]
+    assert "1 comment here" in row.split("</li>")[0]
 
 
 def test_upvote_toggles_and_counts_once(client, hf_papers, reader):

@@ -316,10 +316,16 @@ def test_empty_digests_are_skipped_unless_set_otherwise(papers, inbox, settings)
 
 def test_saved_searches_from_a_profile(papers, reader, outsider):
     client = client_for(reader)
-    assert "Start the digest" in client.get("/digests/mine/").content.decode()
-    assert client.post("/digests/mine/", {"action": "subscribe"}).status_code == 302
+    page = client.get("/digests/mine/").content.decode()
+    assert "Start the digest" in page and "data-browser-zone" in page  # timezone.js proposes the zone
+    assert client.post("/digests/mine/", {"action": "subscribe"}).status_code == 400  # no settings chosen
+    assert not Subscription.objects.exists()
+    start = {"action": "subscribe", "frequency": "daily", "hour": 7, "time_zone": "Asia/Tokyo", "top_n": 5}
+    assert client.post("/digests/mine/", start).status_code == 302
     subscription = Subscription.objects.get(user=reader)
     assert subscription.receives  # the address was confirmed at sign-up
+    assert (subscription.hour, subscription.time_zone, subscription.top_n) == (7, "Asia/Tokyo", 5)
+    assert "data-browser-zone" not in client.get("/digests/mine/").content.decode()  # the chosen zone stays
 
     assert (
         client.post(

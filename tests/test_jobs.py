@@ -207,7 +207,7 @@ def test_jobs_command_prints_the_table_and_runs_one_now(caplog):
 
     out = io.StringIO()
     call_command("jobs", "run", "housekeeping", stdout=out)
-    assert "housekeeping: pruned 0 idle rate-limit buckets" in out.getvalue()
+    assert "housekeeping: pruned 0 refilled rate-limit buckets" in out.getvalue()
     job = Job.objects.get(name="housekeeping")
     assert job.runs == 1 and job.last_succeeded_at and job.lease_until is None
     out = io.StringIO()
@@ -244,30 +244,38 @@ def test_jobs_run_of_a_failing_job_records_it_and_says_so(monkeypatch, caplog):
     assert "flaky failed last time:" in out.getvalue() and "Traceback" in out.getvalue()
 
 
-def test_housekeeping_prunes_idle_buckets_expired_sessions_and_old_heartbeats():
+def test_housekeeping_prunes_refilled_buckets_expired_sessions_and_old_heartbeats():
     from django.contrib.sessions.backends.db import SessionStore
 
     from papertide.accounts.models import RateBucket
 
     with time_machine.travel(T0, tick=False):
-        assert RateBucket.take("signup:10.0.0.1", 10, 3600)
+        assert RateBucket.take("signup:10.0.0.1", 10, 3600)  # a token of 10 an hour: full again in 6 min
+        assert RateBucket.take("digest-mail:a@example.org", 3, 86400)  # one of 3 a day: in 8 hours
         session = SessionStore()
         session.set_expiry(60)
         session["x"] = 1
         session.save()
         runner.beat("gone:1", T0)
+    assert RateBucket.prune(T0 + timedelta(minutes=5)) == 0  # neither has refilled yet
     with time_machine.travel(T0 + timedelta(days=1), tick=False):
-        assert RateBucket.take("signup:10.0.0.2", 10, 3600)
         runner.beat("alive:2", T0)
         kept = SessionStore()
         kept["y"] = 2
         kept.save()
+    with time_machine.travel(T0 + timedelta(days=1, minutes=29), tick=False):
+        assert RateBucket.take("signup:10.0.0.2", 10, 3600)
+    out = io.StringIO()
+    with time_machine.travel(T0 + timedelta(days=1, minutes=30), tick=False):
+        call_command("jobs", "run", "housekeeping", stdout=out)
+    # both buckets of T0 have refilled and went; 10.0.0.2's is refilling
+    assert list(RateBucket.objects.values_list("key", flat=True)) == [RateBucket.digest("signup:10.0.0.2")]
+    assert "pruned 2 refilled rate-limit buckets, 1 expired sessions" in out.getvalue()
     out = io.StringIO()
     with time_machine.travel(T0 + timedelta(days=8), tick=False):
-        assert RateBucket.take("signup:10.0.0.3", 10, 3600)
         call_command("jobs", "run", "housekeeping", stdout=out)
-    assert set(RateBucket.objects.values_list("key", flat=True)) == {"signup:10.0.0.3"}
-    assert "pruned 2 idle rate-limit buckets, 1 expired sessions, 1 old worker heartbeats" in out.getvalue()
+    assert "pruned 1 refilled rate-limit buckets, 0 expired sessions, 1 old worker" in out.getvalue()
+    assert not RateBucket.objects.exists()
     assert set(WorkerHeartbeat.objects.values_list("worker", flat=True)) == {"alive:2"}
     assert SessionStore().exists(kept.session_key) and not SessionStore().exists(session.session_key)
 

@@ -21,6 +21,7 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("accounts/tokens/", views.tokens, name="tokens"),
+    path("accounts/export/", views.export_data, name="export-data"),
     path("accounts/delete/", views.delete_account, name="delete-account"),
     path("users/<str:username>/", views.profile, name="profile"),
 ]

@@ -1,19 +1,24 @@
+import json
+
 from django.conf import settings
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.encoding import force_bytes, force_str
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.http import content_disposition_header, urlsafe_base64_decode, urlsafe_base64_encode
 from django.views.decorators.http import require_http_methods
 
 from papertide import emails
 
+from . import privacy
 from .forms import DeleteAccountForm, PasswordResetByMailForm, SignUpForm
 from .models import ApiToken
-from .throttle import throttled
+from .throttle import Throttled, spend, throttled, too_many
 from .tokens import activation_tokens
 
 
@@ -95,6 +100,10 @@ def tokens(request):
             else:
                 error = "which token to revoke is not given as a number"
         else:
+            try:
+                spend(request, "token")  # revoking is never limited
+            except Throttled as refusal:
+                return too_many(request, refusal)
             _, created = ApiToken.issue(request.user, request.POST.get("name", "").strip())
     listed = ApiToken.objects.filter(user=request.user).order_by("-created_at")
     context = {"tokens": listed, "created": created, "error": error}
@@ -103,18 +112,34 @@ def tokens(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@throttled("export")
+def export_data(request):
+    """GET: what the export holds, and a button. POST: the file, everything the instance holds about the
+    reader as JSON (accounts.privacy.export). A POST so that the rate limit applies: the export reads
+    every stored session."""
+    if request.method == "POST":
+        user = request.user
+        body = json.dumps(privacy.export(user), indent=2, ensure_ascii=False)
+        response = HttpResponse(body, content_type="application/json; charset=utf-8")
+        name = f"{settings.SITE_NAME}-{user.username}-{timezone.now():%Y-%m-%d}.json"
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        return response
+    return render(request, "accounts/export.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 @throttled("delete-account")
 def delete_account(request):
-    """GET: what goes, and a password field. POST with the password: the account and everything that is
-    the person's alone are deleted (on_delete=CASCADE from the user: votes, comments, tokens, digests, the
-    library with its collections, read marks, interests and ratings; replies under their comments go with
-    them); their submissions stay on the daily list without a name (SET_NULL). Then the session ends."""
+    """GET: what goes, and a password field. POST with the password: the account is deleted
+    (accounts.privacy.delete_account: what was the person's alone goes, votes and submissions stay
+    without their name, comments stay in their threads without their text). Then the session ends."""
     posted = request.method == "POST"
     form = DeleteAccountForm(request.user, request.POST if posted else None)
     if posted and form.is_valid():
         user = request.user
         name = user.username
         logout(request)
-        user.delete()
+        privacy.delete_account(user)
         return render(request, "accounts/deleted.html", {"name": name})
     return render(request, "accounts/delete.html", {"form": form}, status=400 if form.errors else 200)

@@ -10,6 +10,7 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from pydantic import ConfigDict, Field
 
+from papertide.accounts.throttle import Throttled
 from papertide.search.engine import SearchError
 
 # What each error status means, wherever the API answers it: the schema's description of that response.
@@ -59,9 +60,16 @@ def _validation_message(exc) -> str:  # ninja types the handler's argument as th
     return "; ".join(parts) or "invalid request"
 
 
+def _throttled(api: NinjaAPI, request, exc):
+    response = error(api, request, 429, str(exc))
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 def install(api: NinjaAPI) -> None:
     api.add_exception_handler(ValidationError, lambda r, e: error(api, r, 400, _validation_message(e)))
     api.add_exception_handler(SearchError, lambda r, e: error(api, r, 400, str(e)))
     api.add_exception_handler(Http404, lambda r, e: error(api, r, 404, str(e) or "not found"))
     api.add_exception_handler(AuthenticationError, lambda r, e: error(api, r, 401, "authentication required"))
+    api.add_exception_handler(Throttled, lambda r, e: _throttled(api, r, e))
     api.add_exception_handler(HttpError, lambda r, e: error(api, r, e.status_code, str(e)))

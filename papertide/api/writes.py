@@ -1,14 +1,14 @@
 """Write endpoints for scripts: submit to the daily list and upvote, with a personal token
 (Authorization: Bearer pt_...), limited per token (PAPERTIDE_TOKEN_RATE writes an hour)."""
 
-from django.conf import settings
 from django.shortcuts import get_object_or_404
 from ninja import Path, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from pydantic import Field
 
-from papertide.accounts.models import ApiToken, RateBucket
+from papertide.accounts.models import ApiToken
+from papertide.accounts.throttle import spend_token_write
 from papertide.catalog.ids import InvalidArxivId, parse_arxiv_id
 from papertide.catalog.models import Paper
 from papertide.community import services
@@ -23,11 +23,7 @@ class TokenAuth(HttpBearer):
         found = ApiToken.user_for(token)
         if found is None:
             return None
-        if not RateBucket.take(f"token:{found.pk}", settings.PAPERTIDE_TOKEN_RATE, 3600):
-            raise HttpError(
-                429,
-                f"this token has made {settings.PAPERTIDE_TOKEN_RATE} writes in the last hour; wait a while",
-            )
+        spend_token_write(found.pk)  # Throttled: a 429 in the API's error shape (errors.py)
         request.user = found.user
         return found
 

@@ -32,6 +32,7 @@ GITHUB_RESERVED = {
     "collections",
 }
 TRAILING = ".,;:!?)]}>'\"*"
+MAX_PASSES = 8  # each pass removes something or changes nothing: a bound, not a budget
 # Hosts that serve every page over HTTPS: an http:// link to them is written as https://.
 HTTPS_HOSTS = CODE_HOSTS | {"huggingface.co"}
 
@@ -52,6 +53,21 @@ def _strip_trailing(url: str) -> str:
 
 
 def normalise(url: str) -> Link | None:
+    """The canonical form and kind of a link, or None for one that is not a code or project page.
+
+    One pass can uncover what the pass before removes: dropping the fragment or the trailing slash leaves
+    a trailing dot ("https://h.org/a./"), "b.git.git" loses one ".git". So passes repeat until one changes
+    nothing, and a normalised link normalises to itself (one repository, one URL)."""
+    link = _normalise_once(url)
+    for _ in range(MAX_PASSES):
+        again = _normalise_once(link.url) if link else None
+        if again == link:
+            break
+        link = again
+    return link
+
+
+def _normalise_once(url: str) -> Link | None:
     url = _strip_trailing(url)
     try:
         parts = urlsplit(url)

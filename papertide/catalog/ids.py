@@ -3,17 +3,22 @@
 import re
 from dataclasses import dataclass
 
+# ASCII only: \d alone also matches the digits of other scripts ("٢٥٠١.٠١٢٣٤"), which no arXiv id has.
 # New style (since April 2007): YYMM.NNNN (to 1412) or YYMM.NNNNN (from 1501), optional vN.
-NEW_STYLE = re.compile(r"(?P<yy>\d{2})(?P<mm>\d{2})\.(?P<num>\d{4,5})(?:v(?P<version>\d+))?")
+NEW_STYLE = re.compile(r"(?P<yy>\d{2})(?P<mm>\d{2})\.(?P<num>\d{4,5})(?:v(?P<version>\d+))?", re.ASCII)
 # Old style (to March 2007): archive[.SUBJ]/YYMMNNN, optional vN; e.g. hep-th/9901001, math.GT/0309136.
 OLD_STYLE = re.compile(
-    r"(?P<archive>[a-z][a-z\-]*)(?:\.[A-Z]{2})?/(?P<number>(?P<yy>\d{2})(?P<mm>\d{2})\d{3})(?:v(?P<version>\d+))?"
+    r"(?P<archive>[a-z][a-z\-]*)(?:\.[A-Z]{2})?/(?P<number>(?P<yy>\d{2})(?P<mm>\d{2})\d{3})(?:v(?P<version>\d+))?",
+    re.ASCII,
 )
 # An id in a URL path, captured as arxiv_id, optional version (the paper's pages, its upvote and comments):
 # old-style ids contain a slash (hep-th/9901001). Loose on purpose: parse_arxiv_id has the last word.
-URL_ID = r"(?P<arxiv_id>[a-z\-]+(?:\.[A-Z]{2})?/\d{7}|\d{4}\.\d{4,5})(?:v\d+)?"
+# [0-9], not \d: Django reverses these patterns, and its reverser knows no (?a) flag.
+URL_ID = r"(?P<arxiv_id>[a-z\-]+(?:\.[A-Z]{2})?/[0-9]{7}|[0-9]{4}\.[0-9]{4,5})(?:v[0-9]+)?"
 # Prefixes people paste: arXiv:..., https://arxiv.org/abs/..., /pdf/....pdf
 PREFIX = re.compile(r"^(?:arxiv:|https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/)", re.IGNORECASE)
+# No paper has a thousand versions; the limit keeps int() away from numbers it refuses (over 4,300 digits).
+MAX_VERSION_DIGITS = 6
 
 
 class InvalidArxivId(ValueError):
@@ -49,6 +54,8 @@ def parse_arxiv_id(text: str) -> ArxivId:
                 raise InvalidArxivId(f"{raw[:80]!r} is not an arXiv id: 5-digit numbers start in 1501")
             if pattern is NEW_STYLE and len(match["num"]) == 4 and value[:4] >= "1501":
                 raise InvalidArxivId(f"{raw[:80]!r} is not an arXiv id: since 1501 the number has 5 digits")
+            if match["version"] and len(match["version"]) > MAX_VERSION_DIGITS:
+                raise InvalidArxivId(f"{raw[:80]!r} is not an arXiv id: the version number is too long")
             version = int(match["version"]) if match["version"] else None
             if version == 0:
                 raise InvalidArxivId(f"{raw[:80]!r} is not an arXiv id: versions start at v1")

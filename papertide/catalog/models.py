@@ -5,10 +5,10 @@ from django.conf import settings
 from django.db import connection, models
 from django.db.models import Count, Max
 from django.db.models.functions import Coalesce
-from django.urls import reverse
 from django.utils import timezone
 
 from . import text
+from .paper_urls import paper_url
 
 # Enough for two lines of a list at any width (the rest is cut by CSS line-clamp).
 PREVIEW_CHARS = 400
@@ -143,7 +143,7 @@ class Paper(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("paper", args=[self.arxiv_id])
+        return paper_url("paper", self.arxiv_id)
 
     @property
     def title_display(self) -> str:

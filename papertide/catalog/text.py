@@ -97,5 +97,6 @@ def clean(text: str | None) -> str:
     """Display form of a raw arXiv field: joined lines, LaTeX to Unicode, paragraphs kept."""
     if not text:
         return ""
-    paragraphs = join_lines(text).split("\n\n")
-    return "\n\n".join(latex_to_unicode(p).strip() for p in paragraphs)
+    paragraphs = (latex_to_unicode(p).strip() for p in join_lines(text).split("\n\n"))
+    # A paragraph of LaTeX alone ("\\") cleans to nothing: it leaves no empty paragraph behind.
+    return "\n\n".join(p for p in paragraphs if p)

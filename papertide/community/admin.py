@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.db.models import Count
 
+from papertide.accounts import privacy
+
 from .models import Comment, DailyEntry, HubPaper, Report, UpvoteCount
 
 
@@ -29,13 +31,24 @@ class UpvoteCountAdmin(admin.ModelAdmin):
     raw_id_fields = ["paper"]
 
 
+class PendingFilter(admin.SimpleListFilter):
+    title = "moderation"
+    parameter_name = "moderation"
+
+    def lookups(self, request, model_admin):
+        return [("pending", "Hidden by reports, pending")]
+
+    def queryset(self, request, queryset):
+        return queryset.pending() if self.value() == "pending" else queryset
+
+
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     list_display = ["created_at", "user", "paper", "short_body", "hidden", "deleted", "report_count"]
-    list_filter = ["hidden", "deleted"]
+    list_filter = [PendingFilter, "hidden", "deleted"]
     search_fields = ["body", "user__username", "paper__arxiv_id"]
     raw_id_fields = ["paper", "user", "parent"]
-    actions = ["hide", "unhide"]
+    actions = ["restore", "remove"]
 
     def get_queryset(self, request):
         return (
@@ -53,13 +66,14 @@ class CommentAdmin(admin.ModelAdmin):
     def report_count(self, comment):
         return comment.report_total
 
-    @admin.action(description="Hide the selected comments")
-    def hide(self, request, queryset):
-        queryset.hide()
+    # The admin's queryset carries a COUNT annotation: the verdicts act on the plain rows it names.
+    @admin.action(description="Restore: show the selected comments (their reports settled)")
+    def restore(self, request, queryset):
+        Comment.objects.filter(pk__in=queryset.values("pk")).restore()
 
-    @admin.action(description="Show the selected comments again")
-    def unhide(self, request, queryset):
-        queryset.unhide()
+    @admin.action(description="Remove: hide the selected comments (their reports settled)")
+    def remove(self, request, queryset):
+        Comment.objects.filter(pk__in=queryset.values("pk")).remove()
 
 
 @admin.register(Report)
@@ -71,6 +85,15 @@ class ReportAdmin(admin.ModelAdmin):
 
 class ModeratedUserAdmin(UserAdmin):
     actions = ["suspend", "reinstate"]
+
+    # An account deleted here goes the way a reader's own deletion goes (accounts.privacy.delete_account):
+    # their comments lose their text but keep their threads, their admin history and sessions go.
+    def delete_model(self, request, obj):
+        privacy.delete_account(obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            privacy.delete_account(user)
 
     @admin.action(description="Suspend the selected users (they cannot log in; their comments are hidden)")
     def suspend(self, request, queryset):

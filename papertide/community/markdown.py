@@ -1,5 +1,7 @@
 """Comments' Markdown as safe HTML: Python-Markdown renders, nh3 (ammonia) keeps only harmless tags."""
 
+import html as html_module
+
 import markdown as md
 import nh3
 
@@ -8,7 +10,12 @@ ATTRIBUTES = {"a": {"href", "title"}}
 
 
 def render(text: str) -> str:
-    html = md.markdown(text, extensions=["fenced_code"], output_format="html")
+    try:
+        html = md.markdown(text, extensions=["fenced_code"], output_format="html")
+    except RecursionError:
+        # Python-Markdown parses nested lists recursively: a few hundred levels ("- - - ... x") exhaust the
+        # stack, and every page showing the comment failed. Such a comment is shown as its plain text.
+        html = "".join(f"<p>{html_module.escape(p)}</p>" for p in text.split("\n\n") if p.strip())
     return nh3.clean(
         html,
         tags=TAGS,

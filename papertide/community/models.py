@@ -1,7 +1,7 @@
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
@@ -75,9 +75,15 @@ class DailyEntry(models.Model):
 
 class Vote(models.Model):
     """One person's upvote of a paper. One row per (user, paper): the count is exact whatever the
-    concurrency, since a second vote by the same person is refused by the database itself."""
+    concurrency, since a second vote by the same person is refused by the database itself.
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="votes")
+    When the person deletes their account the vote stays, counted as before, without its link to them
+    (user NULL; docs/privacy.md). The constraint still holds for every live account: NULLs are distinct in
+    a unique constraint on SQLite and PostgreSQL alike, so a paper may have many such votes."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="votes"
+    )
     paper = models.ForeignKey("catalog.Paper", on_delete=models.CASCADE, related_name="votes")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -85,12 +91,19 @@ class Vote(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "paper"], name="vote_once")]
 
     def __str__(self) -> str:
-        return f"{self.user} ▲ {self.paper.arxiv_id}"
+        return f"{self.user or '[deleted]'} ▲ {self.paper.arxiv_id}"
 
 
 class CommentQuerySet(models.QuerySet):
     def visible(self):
         return self.filter(hidden=False, deleted=False, user__is_active=True)
+
+    def thread_heads(self):
+        """The top-level comments a paper's page shows: the visible ones, and the deleted ones (by their
+        author, or with the author's account) that still have a visible reply. Those are shown as
+        "[deleted]", without name or text, so that the replies keep their thread."""
+        answered = Exists(Comment.objects.visible().filter(parent=OuterRef("pk")))
+        return (self.visible() | self.filter(answered, deleted=True)).filter(parent=None)
 
     def hide(self) -> int:
         """A moderator hides these comments: kept, out of every page, and shown again by unhide()."""
@@ -99,13 +112,32 @@ class CommentQuerySet(models.QuerySet):
     def unhide(self) -> int:
         return self.update(hidden=False)
 
+    def pending(self):
+        """Hidden by the reports of several people (Report.file), waiting for a moderator to restore or
+        remove them."""
+        return self.filter(hidden=True, reports__resolved=False).distinct()
+
+    def restore(self) -> int:
+        """A moderator's verdict on reported comments: shown again; their reports are settled."""
+        Report.objects.filter(comment__in=self).update(resolved=True)
+        return self.unhide()
+
+    def remove(self) -> int:
+        """A moderator's verdict on reported comments: hidden for good; their reports are settled."""
+        Report.objects.filter(comment__in=self).update(resolved=True)
+        return self.hide()
+
 
 class Comment(models.Model):
     """A comment on a paper, or a reply to one (one level deep). Markdown, rendered and sanitised."""
 
     # "comments" is taken: arXiv's own comments field of the paper.
     paper = models.ForeignKey("catalog.Paper", on_delete=models.CASCADE, related_name="discussion")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments")
+    # NULL once the author deleted their account: the comment keeps its place (its replies their thread),
+    # its text is blanked and it is shown as "[deleted]" (accounts.privacy, community.privacy).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments"
+    )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
     )
@@ -121,7 +153,7 @@ class Comment(models.Model):
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.user} on {self.paper.arxiv_id}: {self.body[:40]}"
+        return f"{self.user or '[deleted]'} on {self.paper.arxiv_id}: {self.body[:40]}"
 
     @property
     def html(self) -> str:
@@ -156,7 +188,8 @@ class Comment(models.Model):
 
 
 class Report(models.Model):
-    """Someone's report of a comment, for the moderators (admin)."""
+    """Someone's report of a comment, for the moderators (admin). Reports of PAPERTIDE_REPORTS_TO_HIDE
+    people hide the comment until a moderator restores or removes it (CommentQuerySet.pending)."""
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reports")
@@ -169,6 +202,20 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"report of comment {self.comment_id}: {self.reason[:40]}"
+
+    @classmethod
+    def file(cls, comment: Comment, user, reason: str) -> bool:
+        """`user` reports `comment` (a second report by the same person counts once). True when the comment
+        is now hidden pending moderation: reported by enough people since a moderator last decided."""
+        try:
+            with transaction.atomic():
+                cls.objects.create(comment=comment, user=user, reason=reason)
+        except IntegrityError:
+            pass  # reported by this person already
+        # One report per person (report_once): the unresolved reports are as many as the people.
+        if comment.reports.filter(resolved=False).count() >= settings.PAPERTIDE_REPORTS_TO_HIDE:
+            comment.hide()
+        return comment.hidden
 
 
 class HubPaper(models.Model):

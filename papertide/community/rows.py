@@ -14,9 +14,12 @@ rule (Comment.objects.visible()).
 """
 
 from collections.abc import Iterable
+from types import SimpleNamespace
 
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, Subquery, Value
 from django.db.models.functions import Coalesce
+from django.template.loader import render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 from papertide.catalog.models import CodeLink, Paper
 
@@ -77,3 +80,21 @@ def in_order(ids: Iterable[int]) -> list[Paper]:
     ids = list(ids)
     found = row_papers(ids)
     return [found[i] for i in ids if i in found]
+
+
+def body_of(paper: Paper, **row) -> SafeString:
+    """A row's body rendered alone (its buttons left out), for a list that keeps its rows per process
+    while what they show holds (trending, the daily list, the newest papers): the `paper_row` tag's
+    arguments (daily, show_day, trend, upvote), through rows/body.html."""
+    return mark_safe(render_to_string("rows/body.html", {"paper": paper, **row}))
+
+
+def frame_of(paper: Paper) -> SimpleNamespace:
+    """What a kept row's frame needs on each request (its upvote and save buttons), from its paper."""
+    return SimpleNamespace(
+        arxiv_id=paper.arxiv_id,
+        pk=paper.pk,
+        upvotes=paper.upvotes,
+        local_votes=paper.local_votes,
+        imported_votes=paper.imported_votes,
+    )

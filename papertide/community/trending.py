@@ -23,15 +23,15 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from papertide.caches import ProcessCache
 from papertide.catalog.github import paper_star_gains
-from papertide.catalog.models import CodeLink, StarCount
+from papertide.catalog.models import CodeLink
 
-from .models import DailyEntry, UpvoteCount, Vote
+from .changes import CACHE_SECONDS, community_state
+from .models import DailyEntry
 from .upvotes import upvote_gains
 
 CODE_KINDS = CodeLink.CODE_KINDS
@@ -133,25 +133,9 @@ class Ranking(NamedTuple):
     as_of: date | None = None
 
 
-CACHE_SECONDS = 10.0
 # One value, (what it was computed from, the ranking), kept CACHE_SECONDS by the wall clock: the decay
 # depends on it, and tests that travel in time move it. One key, so a new state replaces the old one.
 _ranking = ProcessCache("trending ranking", ttl=CACHE_SECONDS, clock=clock.time)
-
-
-def _state() -> tuple:
-    """What the ranking depends on besides the clock: any vote, entry, code link, upvote count or star
-    count added or removed. One statement of scalar subqueries: it runs on every trending request."""
-    votes, entries, links = Vote._meta.db_table, DailyEntry._meta.db_table, CodeLink._meta.db_table
-    upvotes, stars = UpvoteCount._meta.db_table, StarCount._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT COUNT(*) FROM {votes}), (SELECT MAX(id) FROM {votes}), "
-            f"(SELECT COUNT(*) FROM {entries}), (SELECT MAX(id) FROM {entries}), "
-            f"(SELECT SUM(imported_upvotes) FROM {entries}), (SELECT COUNT(*) FROM {links}), "
-            f"(SELECT MAX(id) FROM {upvotes}), (SELECT MAX(id) FROM {stars})"
-        )
-        return cursor.fetchone()
 
 
 def _scores(now: datetime, since=None, until=None) -> list[Ranked]:
@@ -183,7 +167,7 @@ def ranking() -> Ranking:
     vote shows at once, the clock's decay within seconds."""
     now = timezone.now()
     state = (
-        _state(),
+        community_state(),
         settings.PAPERTIDE_TRENDING_DAYS,
         settings.PAPERTIDE_TRENDING_GRAVITY,
         settings.PAPERTIDE_TRENDING_CODE_BONUS,
@@ -192,11 +176,8 @@ def ranking() -> Ranking:
         settings.PAPERTIDE_STAR_VELOCITY_DAYS,
         now.date(),
     )
-    kept = _ranking.get("ranking", lambda: (state, *_current(now)))
-    if kept[0] != state:
-        kept = (state, *_current(now))
-        _ranking.set("ranking", kept)
-    return Ranking(_ranking.generation, kept[1], kept[2])
+    ranked, as_of = _ranking.current("ranking", state, lambda: _current(now))
+    return Ranking(_ranking.generation, ranked, as_of)
 
 
 def _current(now: datetime) -> tuple[list[Ranked], date | None]:

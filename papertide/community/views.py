@@ -1,22 +1,23 @@
+import time as clock
 from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
+from papertide.accounts.throttle import throttled
 from papertide.caches import ProcessCache
 from papertide.catalog.models import Paper
 from papertide.catalog.shortcuts import get_paper
 
 from . import periods, services
+from .changes import CACHE_SECONDS, community_state
 from .models import DailyEntry, Vote
-from .rows import row_papers
+from .rows import body_of, frame_of, row_papers
 from .trending import ranking, trends_of
 
 TRENDING_ROWS = 50
@@ -31,10 +32,24 @@ DAILY_COLUMNS = (
 
 
 def daily(request, kind: str = "day", slug: str | None = None):
+    """The daily list of a day, week or month. What every visitor sees alike (the period, each row's body)
+    is kept per process while the community's state does not change (community.changes), as trending
+    keeps its rows; only the buttons (the reader's own votes and saves) are made per request."""
+    listing = _daily.current((kind, slug), community_state(comments=True), lambda: _daily_list(kind, slug))
+    voted = set()
+    if request.user.is_authenticated and listing["rows"]:
+        ids = [paper.pk for paper, _ in listing["rows"]]
+        mine = Vote.objects.filter(user=request.user, paper_id__in=ids)
+        voted = set(mine.values_list("paper_id", flat=True))
+    return render(request, "community/daily.html", {**listing, "voted": voted})
+
+
+def _daily_list(kind: str, slug: str | None) -> dict:
+    """The page's context but the reader's votes: its period and its rows, each row's body rendered."""
     if slug is None:
         latest = DailyEntry.objects.latest_day()
         if latest is None:
-            return render(request, "community/daily.html", {"entries": [], "period": None})
+            return {"rows": [], "period": None}
         period = periods.day(latest)
     else:
         try:
@@ -51,28 +66,30 @@ def daily(request, kind: str = "day", slug: str | None = None):
         .only(*DAILY_COLUMNS)
     )
     shown = row_papers(e.paper_id for e in entries)  # two queries more, whatever the size (rows.py)
-    for entry in entries:
-        entry.row = shown[entry.paper_id]
-    voted = set()
-    if request.user.is_authenticated and entries:
-        voted = set(
-            Vote.objects.filter(user=request.user, paper_id__in=[e.paper_id for e in entries]).values_list(
-                "paper_id", flat=True
-            )
+    show_day = period.kind != "day"
+    rows = [
+        (
+            frame_of(shown[entry.paper_id]),
+            body_of(shown[entry.paper_id], daily=entry, show_day=show_day, upvote=True),
         )
-    context = {
-        "entries": entries,
-        "voted": voted,
+        for entry in entries
+        if entry.paper_id in shown
+    ]
+    return {
+        "rows": rows,
         "period": period,
-        "show_day": period.kind != "day",
         "previous": period.shifted(-1),
         "next": period.shifted(1),
         "views": [period.as_kind(kind) for kind in ("day", "week", "month")],
     }
-    return render(request, "community/daily.html", context)
+
+
+# (state, context) by (kind, slug): a bounded number, since a visitor chooses the day.
+_daily = ProcessCache("rendered daily lists", ttl=CACHE_SECONDS, clock=clock.time, max_entries=64)
 
 
 @login_required
+@throttled("submit")
 def submit(request):
     error = ""
     text = ""
@@ -92,6 +109,7 @@ def submit(request):
 
 
 @require_POST
+@throttled("vote")
 def upvote(request, arxiv_id):
     """Set (vote=1) or withdraw (vote=0) the user's upvote. JSON for the page's script, a redirect back
     otherwise; an anonymous click is sent to log in and back."""
@@ -133,9 +151,7 @@ def trending_page(request):
         trends = trends_of(top)
         shown = row_papers(t.entry.paper_id for t in trends)
         bodies = {
-            t.entry.pk: render_to_string(
-                "rows/body.html", {"paper": shown[t.entry.paper_id], "trend": t, "daily": t.entry}
-            )
+            t.entry.pk: body_of(shown[t.entry.paper_id], trend=t, daily=t.entry, upvote=True)
             for t in trends
             if t.entry.paper_id in shown
         }
@@ -157,7 +173,7 @@ def trending_page(request):
                 local_votes=row.local_votes,
                 imported_votes=row.imported_votes,
             ),
-            mark_safe(bodies[row.entry_id]),
+            bodies[row.entry_id],
         )
         for row in top
         if row.entry_id in bodies
@@ -178,6 +194,7 @@ def _comment_or_404(pk):
 
 @require_POST
 @login_required
+@throttled("comment")
 def comment(request, arxiv_id):
     paper = get_paper(arxiv_id)
     parent = request.POST.get("parent")
@@ -238,16 +255,11 @@ def delete_comment(request, pk):
 
 @require_POST
 @login_required
+@throttled("report")
 def report_comment(request, pk):
-    from django.db import IntegrityError, transaction
-
     from .models import Report
 
     made = _comment_or_404(pk)
     reason = request.POST.get("reason", "").strip()[:500] or "no reason given"
-    try:
-        with transaction.atomic():
-            Report.objects.create(comment=made, user=request.user, reason=reason)
-    except IntegrityError:
-        pass  # reported by this person already
-    return render(request, "community/reported.html", {"paper": made.paper})
+    hidden = Report.file(made, request.user, reason)
+    return render(request, "community/reported.html", {"paper": made.paper, "hidden": hidden})

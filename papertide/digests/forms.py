@@ -20,17 +20,19 @@ class SettingsForm(forms.ModelForm):
         model = Subscription
         fields = ["frequency", "hour", "time_zone", "top_n"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.pk is None:
+            # A fresh digest: the page's script proposes the browser's zone (timezone.js); a digest's
+            # own settings keep the zone its reader chose.
+            self.fields["time_zone"].widget.attrs["data-browser-zone"] = ""
+
 
 class SubscribeForm(SettingsForm):
     email = forms.EmailField(label="E-mail address")
 
     class Meta(SettingsForm.Meta):
         fields = ["email", "frequency", "hour", "time_zone", "top_n"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:  # a fresh form: the page's script proposes the browser's zone (timezone.js)
-            self.fields["time_zone"].widget.attrs["data-browser-zone"] = ""
 
     def validate_unique(self):
         pass  # an address already subscribed is handled by the view, without saying so to a stranger

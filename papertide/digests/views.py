@@ -5,6 +5,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -123,10 +124,17 @@ def mine(request):
                 {"subscription": None, "no_email": True, "here": request.path},
                 status=400 if request.method == "POST" else 200,
             )
-        if request.method == "POST" and request.POST.get("action") == "subscribe":
-            Subscription.objects.subscribe_account(request.user)  # no second confirmation
+        # The digest's settings are chosen as it starts (the browser's time zone proposed), as on the
+        # subscription form of a visitor without an account.
+        posted = request.method == "POST" and request.POST.get("action") == "subscribe"
+        form = SettingsForm(request.POST if posted else None)
+        if posted and form.is_valid():
+            with transaction.atomic():
+                subscription = Subscription.objects.subscribe_account(request.user)  # no second confirmation
+                SettingsForm(request.POST, instance=subscription).save()
             return redirect("digest-mine")
-        return render(request, "digests/manage.html", {"subscription": None, "here": request.path})
+        context = {"subscription": None, "here": request.path, "start_form": form}
+        return render(request, "digests/manage.html", context, status=400 if form.errors else 200)
     return _manage(request, subscription, request.path)
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from papertide.accounts.throttle import throttled
 from papertide.catalog.ids import URL_ID
 from papertide.catalog.shortcuts import get_paper
 from papertide.community.rows import row_papers
@@ -93,6 +94,7 @@ def _switch(request, name: str) -> bool | None:
 
 
 @require_POST
+@throttled("save")
 def save(request, arxiv_id):
     """Save the paper to the reading list (saved=1) or take it out (saved=0)."""
     back = navigation.back(request)
@@ -129,6 +131,7 @@ def mark_read(request, arxiv_id):
 
 
 @login_required
+@throttled("save")
 def save_to(request, arxiv_id):
     """Choose the collections a paper is in, and make a new one on the way. The paper page shows the same
     form inline; this page is for the "Save to…" link of list rows."""

@@ -12,15 +12,12 @@ from papertide.search.embedding import forget_expired_claims
 
 from .models import WorkerHeartbeat
 
-# A rate-limit bucket refills over its period; the longest period in use is a day (digest mails per
-# address), so a bucket idle for longer than that is full again: the same as no row at all.
-RATE_BUCKET_IDLE = timedelta(days=2)
 # A heartbeat that old is a worker that is gone (stopped or moved): kept a while for the operator's view.
 HEARTBEAT_KEPT = timedelta(days=7)
 
 
 def housekeeping_job(*, now: datetime, should_stop: Callable[[], bool], write: Callable[[str], None]) -> str:
-    buckets = RateBucket.objects.filter(updated_at__lt=now - RATE_BUCKET_IDLE).delete()[0]
+    buckets = RateBucket.prune(now)  # full again: the same as no row at all
     sessions = (
         Session.objects.filter(expire_date__lt=now).count()
         if settings.SESSION_ENGINE == "django.contrib.sessions.backends.db"
@@ -30,6 +27,6 @@ def housekeeping_job(*, now: datetime, should_stop: Callable[[], bool], write: C
     heartbeats = WorkerHeartbeat.objects.filter(seen_at__lt=now - HEARTBEAT_KEPT).delete()[0]
     claims = forget_expired_claims(now)
     return (
-        f"pruned {buckets:,} idle rate-limit buckets, {sessions:,} expired sessions, "
+        f"pruned {buckets:,} refilled rate-limit buckets, {sessions:,} expired sessions, "
         f"{heartbeats:,} old worker heartbeats, {claims:,} expired embedding claims"
     )

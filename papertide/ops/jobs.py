@@ -154,5 +154,5 @@ register(
     "housekeeping",
     housekeeping_job,
     Every("PAPERTIDE_JOB_HOUSEKEEPING_SECONDS"),
-    "prune idle rate-limit buckets, expired sessions, old worker heartbeats and dead embedding claims",
+    "prune refilled rate-limit buckets, expired sessions, old worker heartbeats and dead embedding claims",
 )

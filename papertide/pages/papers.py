@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 
 from django.conf import settings
 from django.db.models import Prefetch
@@ -10,11 +11,13 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
+from papertide.caches import ProcessCache
 from papertide.catalog.counts import RememberedCountPaginator
 from papertide.catalog.models import CodeLink, Paper, StarCount
 from papertide.catalog.shortcuts import get_paper
+from papertide.community.changes import CACHE_SECONDS, community_state
 from papertide.community.models import Comment, DailyEntry, Vote
-from papertide.community.rows import in_order
+from papertide.community.rows import body_of, frame_of, in_order
 from papertide.library import transfer
 from papertide.search import engine
 
@@ -37,11 +40,16 @@ def paper_list(request):
     size = settings.PAPERTIDE_PAGE_SIZE
     paginator = RememberedCountPaginator(papers, size, count_key=f"papers:{category}")
     page = paginator.get_page(request.GET.get("page"))
-    # The page's ids first (a plain query the paginator counts cheaply), then its rows (community.rows).
-    papers_shown = in_order(paper.pk for paper in page.object_list)
-    return render(
-        request, "catalog/paper_list.html", {"page": page, "papers": papers_shown, "category": category}
-    )
+    # The page's ids first (a plain query the paginator counts cheaply), then its rows (community.rows),
+    # kept per process while no paper arrives and nothing the rows show changes (as the daily list).
+    ids = tuple(paper.pk for paper in page.object_list)
+    state = community_state(comments=True, papers=True)
+    rows = _newest.current(ids, state, lambda: [(frame_of(p), body_of(p)) for p in in_order(ids)])
+    return render(request, "catalog/paper_list.html", {"page": page, "rows": rows, "category": category})
+
+
+# (state, rows) by the page's ids: a bounded number, since a visitor chooses the page and category.
+_newest = ProcessCache("rendered newest papers", ttl=CACHE_SECONDS, clock=time.time, max_entries=64)
 
 
 def paper_detail(request, arxiv_id):
@@ -55,8 +63,8 @@ def paper_detail(request, arxiv_id):
     )
     similar, embedded = similar_papers(paper)
     comments = (
-        Comment.objects.visible()
-        .filter(paper=paper, parent=None)
+        Comment.objects.filter(paper=paper)
+        .thread_heads()
         .select_related("user")
         .prefetch_related(Prefetch("replies", queryset=Comment.objects.visible().select_related("user")))
     )

@@ -4,7 +4,7 @@ import io
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ..ids import InvalidArxivId, parse_arxiv_id
 from ..records import PaperRecord, RejectedRecord
@@ -12,6 +12,12 @@ from ..records import PaperRecord, RejectedRecord
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
+
+
+# What expat raises for a document it cannot read: malformed XML (ParseError), a declared encoding it does
+# not know (LookupError: encoding="bogus") or cannot stream (ValueError: "multi-byte encodings are not
+# supported", encoding="utf-16").
+UNREADABLE = (ET.ParseError, LookupError, ValueError)
 
 
 class ArxivAPIError(ValueError):
@@ -42,7 +48,9 @@ def parse_feed(body: bytes, info: FeedInfo) -> Iterator[PaperRecord | RejectedRe
                 info.entries += 1
                 yield entry_to_record(element)
                 element.clear()
-    except ET.ParseError as exc:
+    except ArxivAPIError:
+        raise
+    except UNREADABLE as exc:
         info.truncated = f"unreadable XML after {info.entries} entries ({exc})"
 
 
@@ -56,7 +64,8 @@ def _int(text: str | None) -> int | None:
 def _time(text: str | None) -> datetime | None:
     if not text or not text.strip():
         return None
-    return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return when if when.tzinfo else when.replace(tzinfo=UTC)  # arXiv's times are UTC
 
 
 def _child_text(entry: ET.Element, tag: str) -> str | None:

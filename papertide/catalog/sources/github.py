@@ -164,7 +164,7 @@ def _quota(headers: Message) -> Quota:
 def _message(body: bytes) -> str:
     try:
         return str(json.loads(body).get("message", ""))
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # (RecursionError: arrays nested too deep)
         return body.decode("utf-8", "replace")
 
 
@@ -209,7 +209,7 @@ def _repo_answer(body: bytes, quota: Quota, etag: str, moved: bool) -> RepoAnswe
         # field with the same value; answers from before the rename have only it.
         stars = data["stargazers_count"] if "stargazers_count" in data else data["watchers_count"]
         full_name = data["full_name"]
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:  # (RecursionError: nested too deep)
         problem = f"the field {exc.args[0]!r} is missing" if isinstance(exc, KeyError) else str(exc)
         return RepoAnswer(200, quota, problem=f"not a repository ({problem})")
     if (

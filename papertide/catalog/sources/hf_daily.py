@@ -26,7 +26,7 @@ from django.conf import settings
 
 from ..records import DailyListing, HubDetails, PaperRecord, RejectedRecord, SourceError
 from .http import PoliteClient
-from .snapshot import open_bytes, open_text
+from .snapshot import UNREADABLE_JSON, json_problem, open_bytes, open_text
 
 SOURCE = "huggingface"  # also the name the daily list gives entries imported from there
 CAPTURE_KEYS = {"date", "committed_at", "response"}
@@ -49,8 +49,8 @@ class HuggingFaceDaily:
         reply = self.client.get(url)
         try:
             data = json.loads(reply.body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            problem = f"the list of {day} is not JSON ({exc})"
+        except UNREADABLE_JSON as exc:
+            problem = f"the list of {day} is not JSON ({json_problem(exc)})"
             raise SourceError(f"{problem} at {url}", problem) from None
         if not isinstance(data, list):
             raise SourceError(f"the list of {day} at {url} is not a list", f"the list of {day} is not a list")
@@ -87,7 +87,7 @@ def is_captures(path: str | Path) -> bool:
         with open_text(path) as f:
             first = f.readline()
         capture = json.loads(first)
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError, json.JSONDecodeError):
+    except (OSError, EOFError, zlib.error, *UNREADABLE_JSON):
         return False
     return isinstance(capture, dict) and CAPTURE_KEYS <= capture.keys()
 
@@ -106,14 +106,15 @@ def read_hf_captures(path: str | Path) -> Iterator[PaperRecord | RejectedRecord]
                     continue
                 try:
                     capture = json.loads(raw)
+                except UNREADABLE_JSON as exc:
+                    yield RejectedRecord(f"{name} line {number}: not a JSON capture ({json_problem(exc)})")
+                    continue
+                try:
                     day = date.fromisoformat(capture["date"])
                     read_at = _when(capture["committed_at"])
                     response = capture["response"]
                     if not isinstance(response, list):
                         raise TypeError("the response is not a list")
-                except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-                    yield RejectedRecord(f"{name} line {number}: not a JSON capture ({exc})")
-                    continue
                 except (KeyError, TypeError, ValueError, AttributeError) as exc:
                     why = f"the field {exc.args[0]!r} is missing" if isinstance(exc, KeyError) else str(exc)
                     yield RejectedRecord(f"{name} line {number}: not a capture ({why})")
@@ -147,11 +148,11 @@ def read_hf_daily(path: str | Path) -> Iterator[PaperRecord | RejectedRecord]:
     with open_text(path) as f:
         try:
             data = json.load(f)
-        except json.JSONDecodeError as exc:
-            yield RejectedRecord(f"{Path(path).name}: invalid JSON ({exc.msg} at line {exc.lineno})")
-            return
         except UnicodeDecodeError as exc:
             yield RejectedRecord(f"{Path(path).name}: not UTF-8 ({exc.reason})")
+            return
+        except UNREADABLE_JSON as exc:
+            yield RejectedRecord(f"{Path(path).name}: invalid JSON ({json_problem(exc)})")
             return
         except EOFError as exc:  # a truncated gzip file
             yield RejectedRecord(f"{Path(path).name}: file ends early ({exc})")
@@ -231,7 +232,7 @@ def _from_api(
         submitter=_field(paper.get("submittedOnDailyBy"), "user") or _field(entry.get("submittedBy"), "name"),
     )
     return PaperRecord(
-        arxiv_id=paper["id"],
+        arxiv_id=_arxiv_id(paper["id"]),
         source=SOURCE,
         title=_title(paper.get("title") or entry["title"]),
         abstract=paper.get("summary") or None,
@@ -240,6 +241,13 @@ def _from_api(
         daily_listing=DailyListing(day, _upvotes(paper["upvotes"]), SOURCE, read_at, details),
         code_links=[url.strip() for url in links if isinstance(url, str) and url.strip()],
     )
+
+
+def _arxiv_id(value) -> str:
+    # Checked here, not only by validated(): read_hf_captures keys its records by id (a list is unhashable).
+    if not isinstance(value, str):
+        raise TypeError(f"the paper id must be text, not {type(value).__name__}")
+    return value
 
 
 def _count(value, name: str) -> int:

@@ -15,6 +15,7 @@ from django.conf import settings
 
 from ..ids import InvalidArxivId, parse_arxiv_id
 from ..records import Checkpoint, PaperRecord, RejectedRecord, SourceError
+from .atom import UNREADABLE
 from .http import PoliteClient
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -91,13 +92,19 @@ def parse_list_records(body: bytes, page: PageInfo) -> Iterator[PaperRecord | Re
                 element.clear()
             elif tag == "resumptionToken":
                 page.token = (element.text or "").strip()
-                total = element.get("completeListSize")
-                page.total = int(total) if total and total.isdigit() else None
+                page.total = _count(element.get("completeListSize"))
             elif tag == "error" and element.tag.startswith(OAI):
                 page.error_code = element.get("code", "error")
                 page.error_text = (element.text or "").strip()
-    except ET.ParseError as exc:
+    except UNREADABLE as exc:
         page.truncated = f"unreadable XML after {page.records} records ({exc})"
+
+
+def _count(text: str | None) -> int | None:
+    # isdigit() alone lets "²" through, and int() refuses numbers of over 4,300 digits: both raised.
+    if not text or not text.isascii() or not text.isdigit() or len(text) > 18:
+        return None
+    return int(text)
 
 
 def _text(element: ET.Element | None) -> str | None:

@@ -15,6 +15,18 @@ from pathlib import Path
 from ..records import CATEGORY, PaperRecord, RejectedRecord
 
 GZIP_MAGIC = b"\x1f\x8b"
+# What json.loads raises for text it cannot read: JSONDecodeError, and its ValueError and RecursionError for
+# a number of over 4,300 digits (the interpreter's limit) and for arrays nested deeper than the stack allows.
+UNREADABLE_JSON = (ValueError, RecursionError)
+
+
+def json_problem(exc: Exception) -> str:
+    """Why a text is not JSON, in a few words."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    if isinstance(exc, RecursionError):
+        return "nested too deep"
+    return str(exc)[:120]
 
 
 def open_text(path: str | Path):
@@ -59,8 +71,8 @@ def read_snapshot(path: str | Path) -> Iterator[PaperRecord | RejectedRecord]:
                 continue
             try:
                 data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield RejectedRecord(f"line {number}: invalid JSON ({exc.msg} at column {exc.colno})")
+            except UNREADABLE_JSON as exc:
+                yield RejectedRecord(f"line {number}: invalid JSON ({json_problem(exc)})")
                 continue
             if not isinstance(data, dict):
                 yield RejectedRecord(f"line {number}: a JSON {type(data).__name__}, not an object")

@@ -2,95 +2,78 @@
 a list page shows fifty of them, and as included templates they would cost more than the rest of the page.
 library.js sends them without a reload; without it they are plain forms that come back to the page."""
 
-from django import template
-from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.http import urlencode
+from html import escape
+from urllib.parse import quote
 
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from papertide.catalog.paper_urls import paper_url
+from papertide.community.templatetags.upvotes import page_of
 from papertide.library import saving
 from papertide.library.models import ReadMark
 
 register = template.Library()
 
+# Plain strings, not format_html: every value put in is escaped here (see upvotes.py for why).
+TOGGLE = (
+    '<form class="{css}" method="post" action="{action}" data-paper="{paper}">'
+    '<input type="hidden" name="csrfmiddlewaretoken" value="{token}">'
+    '<input type="hidden" name="{field}" value="{value}"><input type="hidden" name="next" value="{path}">'
+    '<button type="submit" class="{state}" aria-pressed="{pressed}" data-on="{on_text}"'
+    ' data-off="{off_text}">{text}</button></form>'
+)
+SAVE_SIGNED_OUT = (
+    '<form class="save" method="get" action="{login}"><input type="hidden" name="next" value="{path}">'
+    '<button type="submit" aria-pressed="false" title="log in to save">Save</button></form>'
+)
+SAVE_TO = '{button} <a class="save-to" href="{url}?next={next}">Save to…</a>'
 
-def _page(context) -> dict:
-    """Resolved once per page, not per button: the user and the CSRF token are lazy objects."""
-    page = context.render_context.get("library_buttons")
-    if page is None:
-        request = context["request"]
-        signed_in = request.user.is_authenticated
-        page = context.render_context["library_buttons"] = {
-            "signed_in": signed_in,
-            "path": request.get_full_path(),
-            "token": str(context.get("csrf_token", "")) if signed_in else "",  # signed out: no CSRF cookie
-        }
-    return page
 
-
-def _toggle(page, css: str, action: str, arxiv_id: str, field: str, on: bool, on_text: str, off_text: str):
-    return format_html(
-        '<form class="{}" method="post" action="{}" data-paper="{}">'
-        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
-        '<input type="hidden" name="{}" value="{}"><input type="hidden" name="next" value="{}">'
-        '<button type="submit" class="{}" aria-pressed="{}" data-on="{}" data-off="{}">{}</button></form>',
-        css,
-        action,
-        arxiv_id,
-        page["token"],
-        field,
-        "0" if on else "1",
-        page["path"],
-        "on" if on else "",
-        "true" if on else "false",
-        on_text,
-        off_text,
-        on_text if on else off_text,
+def _toggle(page, css: str, url_name: str, arxiv_id: str, field: str, on: bool, on_text: str, off_text: str):
+    return TOGGLE.format(
+        css=css,
+        action=escape(paper_url(url_name, arxiv_id)),
+        paper=escape(arxiv_id),
+        token=page["token"],
+        field=field,
+        value="0" if on else "1",
+        path=page["path"],
+        state="on" if on else "",
+        pressed="true" if on else "false",
+        on_text=on_text,
+        off_text=off_text,
+        text=on_text if on else off_text,
     )
 
 
 @register.simple_tag(takes_context=True)
-def save_button(context, arxiv_id: str, paper_id: int, choose: bool = True) -> str:
+def save_button(context, arxiv_id: str, paper_id: int, choose: bool = True) -> SafeString:
     """Signed in: a form that saves the paper to the reading list or takes it out ("Saved"), and a
     "Save to…" link to choose collections (choose=False leaves it out). Signed out: a form to the log-in
     page and back, with no CSRF token, so the page is the same for every anonymous visitor."""
-    page = _page(context)
+    page = page_of(context)
     if not page["signed_in"]:
-        return format_html(
-            '<form class="save" method="get" action="{}"><input type="hidden" name="next" value="{}">'
-            '<button type="submit" aria-pressed="false" title="log in to save">Save</button></form>',
-            reverse("login"),
-            page["path"],
-        )
-    button = _toggle(
-        page,
-        "save",
-        reverse("save", args=[arxiv_id]),
-        arxiv_id,
-        "saved",
-        paper_id in context.get("saved_papers", ()),
-        "Saved",
-        "Save",
-    )
+        return mark_safe(SAVE_SIGNED_OUT.format(login=page["login"], path=page["path"]))
+    on = paper_id in context.get("saved_papers", ())
+    button = _toggle(page, "save", "save", arxiv_id, "saved", on, "Saved", "Save")
     if not choose:
-        return button
-    return format_html(
-        '{} <a class="save-to" href="{}?{}">Save to…</a>',
-        button,
-        reverse("save-to", args=[arxiv_id]),
-        urlencode({"next": page["path"]}),
+        return mark_safe(button)
+    if "next_query" not in page:  # the page's path as a query value, once per page
+        page["next_query"] = escape(quote(context["request"].get_full_path(), safe=""))
+    return mark_safe(
+        SAVE_TO.format(button=button, url=escape(paper_url("save-to", arxiv_id)), next=page["next_query"])
     )
 
 
 @register.simple_tag(takes_context=True)
-def read_button(context, arxiv_id: str, paper_id: int, read) -> str:
+def read_button(context, arxiv_id: str, paper_id: int, read) -> SafeString:
     """Mark as read, or unread again; `read` is the set of the page's papers the reader has read."""
-    page = _page(context)
+    page = page_of(context)
     if not page["signed_in"]:
-        return ""
+        return mark_safe("")
     on = paper_id in read
-    return _toggle(
-        page, "read-mark", reverse("mark-read", args=[arxiv_id]), arxiv_id, "read", on, "Read ✓", "Mark read"
-    )
+    return mark_safe(_toggle(page, "read-mark", "mark-read", arxiv_id, "read", on, "Read ✓", "Mark read"))
 
 
 @register.inclusion_tag("library/paper_controls.html", takes_context=True)
