@@ -104,6 +104,7 @@ class Results:
         self.ok: dict[str, set] = defaultdict(set)  # the writes that succeeded, by kind
         self.throttled: Counter = Counter()
         self.doubled: Counter = Counter()  # double clicks sent, by kind
+        self.doubled_writes: set = set()
         self.failures: dict[str, Counter] = defaultdict(Counter)  # kind -> reason -> count
         self.examples: list[str] = []
 
@@ -198,6 +199,7 @@ def run_client(n, users, papers, client, results, deadline, seed, smtp_anon):
             for twin in twins:
                 twin.join()
             results.doubled[kind] += 1
+            results.doubled_writes.add((kind, write))
         else:
             send(client, results, kind, path, data, headers, expect, write)
 
@@ -279,6 +281,10 @@ def main() -> None:
                 "PAPERTIDE_GITHUB_API_URL": "http://127.0.0.1:9",
                 "PAPERTIDE_HTTP_RETRIES": "0",
             }
+            # No calibration (a minute and more on a busy machine) before the worker starts embedding: the
+            # encoder it would choose here (docs/benchmarks.md), unless the caller's environment says another.
+            env.setdefault("PAPERTIDE_DOCUMENT_ENCODER", "int8")
+            env.setdefault("PAPERTIDE_QUERY_ENCODER", "int8")
             env.pop("DATABASE_URL", None)
             pg = None
             if args.database == "postgres":
@@ -453,9 +459,14 @@ def measure(args, env, home: Path, inbox: Counter) -> None:
         twice = [w for w, c in rows.items() if c > 1]
         if missing or extra or twice:
             mismatches.append(f"{kind}: {len(missing)} missing, {len(extra)} extra, {len(twice)} twice")
-    mails = Counter(inbox[e] for e in results.ok["sign-up"])
-    if set(mails) - {1}:
-        mismatches.append(f"sign-up mails: {dict(mails)} (addresses by mails received; want 1 each)")
+    # One confirmation per address; a double click may send a second (asking again re-sends, by design).
+    wrong_mails = [
+        email
+        for email in results.ok["sign-up"]
+        if not 1 <= inbox[email] <= (2 if ("sign-up", email) in results.doubled_writes else 1)
+    ]
+    if wrong_mails:
+        mismatches.append(f"sign-up mails: {len(wrong_mails)} addresses got none or too many")
 
     log_problems = {}
     for name, path in logs.items():
