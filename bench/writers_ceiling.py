@@ -113,9 +113,9 @@ def run(args, home: Path) -> None:
     users = User.objects.bulk_create([User(username=f"ceiling{n}") for n in range(args.processes)])
     connection.close()
     load_before = os.getloadavg()[0]
-    queue: multiprocessing.Queue = multiprocessing.Queue()
-    start_at = time.time() + 3  # every process set up before the first write
-    spawn = multiprocessing.get_context("spawn")
+    spawn = multiprocessing.get_context("spawn")  # fresh processes, each its own connection
+    queue = spawn.Queue()
+    start_at = time.time() + 10  # every process set up before the first write
     workers = [
         spawn.Process(target=writer, args=(n, args.processes, args.seconds, start_at, queue))
         for n in range(args.processes)
