@@ -120,9 +120,7 @@ def test_subscribe_without_an_account_is_double_opt_in(client, papers, inbox):  
 SIGN_UP = {"email": "ada@example.org", "frequency": "daily", "hour": 8, "time_zone": "UTC", "top_n": 3}
 
 
-def test_an_address_asked_for_by_another_request_in_the_same_instant_is_no_error(
-    client, papers, inbox, monkeypatch  # noqa: F811
-):
+def test_a_sign_up_racing_another_for_its_address_is_no_error(client, papers, inbox, monkeypatch):  # noqa: F811
     """The other request's row lands between this one's look and its insert (a double click): the unique
     address refuses the second row, and the page answers as the other request will (it sends the mail)."""
     from papertide.digests.models import SubscriptionQuerySet
