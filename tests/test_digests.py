@@ -117,6 +117,43 @@ def test_subscribe_without_an_account_is_double_opt_in(client, papers, inbox):  
     assert bad.status_code == 400 and "not valid" in bad.content.decode()
 
 
+SIGN_UP = {"email": "ada@example.org", "frequency": "daily", "hour": 8, "time_zone": "UTC", "top_n": 3}
+
+
+def test_a_sign_up_racing_another_for_its_address_is_no_error(client, papers, inbox, monkeypatch):  # noqa: F811
+    """The other request's row lands between this one's look and its insert (a double click): the unique
+    address refuses the second row, and the page answers as the other request will (it sends the mail)."""
+    from papertide.digests.models import SubscriptionQuerySet
+
+    real_first = SubscriptionQuerySet.first
+
+    def look_before_the_other_request_lands(self):
+        seen = real_first(self)  # nobody has the address yet...
+        Subscription.objects.bulk_create([Subscription(email=SIGN_UP["email"])])  # ...and now someone has
+        return seen
+
+    monkeypatch.setattr(SubscriptionQuerySet, "first", look_before_the_other_request_lands)
+    page = client.post("/digests/", SIGN_UP)
+    assert page.status_code == 200 and "Check your e-mail" in page.content.decode()
+    assert Subscription.objects.filter(email="ada@example.org").count() == 1
+    assert inbox.messages == []  # the mail is the other request's to send
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_on_sign_up_makes_one_subscription(papers, inbox):  # noqa: F811
+    if connection.vendor == "sqlite" and connection.settings_dict["NAME"].startswith("file:memorydb"):
+        pytest.skip(
+            "in-memory SQLite does not serialise writers like a file or PostgreSQL (the PostgreSQL run)"
+        )
+    pages = []
+    errors = at_once(lambda _: pages.append(Client().post("/digests/", SIGN_UP)), 4)
+    assert not errors
+    assert [p.status_code for p in pages] == [200] * 4
+    assert all("Check your e-mail" in p.content.decode() for p in pages)
+    assert Subscription.objects.filter(email="ada@example.org").count() == 1
+    assert 1 <= recipients(inbox)["ada@example.org"] <= 3  # the later asks re-send, up to the day's 3
+
+
 def test_a_digest_says_why_each_paper_is_there(papers, inbox, submitter):  # noqa: F811
     readers = crowd(3)
     ids = list(papers)

@@ -276,6 +276,30 @@ def test_making_a_collection_from_the_library_page(reader):
     assert Collection.objects.get(owner=reader, slug="reading-list").is_reading_list
 
 
+def test_a_collection_made_twice_in_the_same_instant_gets_the_next_address(reader, monkeypatch):
+    """Another tab's "Ideas" lands between this request's look at the taken addresses and its insert (a
+    double click on "make"): the unique address refuses the row, and this one takes the next address."""
+    from papertide.library.models import CollectionQuerySet
+
+    real_values_list = CollectionQuerySet.values_list
+    looks = []
+
+    def look_before_the_other_tab_lands(self, *args, **kwargs):
+        seen = list(real_values_list(self, *args, **kwargs))
+        if not looks:
+            Collection.objects.bulk_create([Collection(owner=reader, name="Ideas", slug="ideas")])
+        looks.append(seen)
+        return seen
+
+    monkeypatch.setattr(CollectionQuerySet, "values_list", look_before_the_other_tab_lands)
+    made = Collection.create(reader, "Ideas")
+    assert made.slug == "ideas-2" and looks == [[], ["ideas"]]
+    assert sorted(Collection.objects.filter(owner=reader).values_list("slug", flat=True)) == [
+        "ideas",
+        "ideas-2",
+    ]
+
+
 def test_renaming_describing_and_sharing_keep_the_address(reader):
     client = client_for(reader)
     Collection.create(reader, "Ideas")

@@ -5,7 +5,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -56,7 +56,13 @@ def subscribe(request):
         )
         created = subscription is None
         if subscription is None:
-            subscription = form.save()
+            try:
+                with transaction.atomic():
+                    subscription = form.save()
+            except IntegrityError:
+                # The same address asked for in the same instant (a double click, two tabs): that request
+                # made the subscription and sends the mail; this one answers as it will.
+                return render(request, "digests/check_inbox.html", {"email": email})
         elif not receiving:  # asked again before confirming, or after unsubscribing: confirm anew
             subscription.resubscribe(**{name: form.cleaned_data[name] for name in SettingsForm.Meta.fields})
         bucket = f"digest-mail:{email}"

@@ -4,10 +4,11 @@ Everything here belongs to one account and goes with it (on_delete=CASCADE from 
 account deletes its library, ratings and interests.
 """
 
+import itertools
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -74,12 +75,23 @@ class Collection(models.Model):
     def create(cls, user, name: str, **fields) -> "Collection":
         """A new collection with a slug of its own among the owner's ("ideas", "ideas-2", ...)."""
         base = slugify(name)[:100] or "collection"
-        taken = set(cls.objects.filter(owner=user, slug__startswith=base).values_list("slug", flat=True))
-        slug, n = base, 1
-        while slug in taken:
-            n += 1
-            slug = f"{base}-{n}"
-        return cls.objects.create(owner=user, name=name.strip()[:MAX_COLLECTION_NAME], slug=slug, **fields)
+        for attempt in itertools.count(1):
+            taken = set(cls.objects.filter(owner=user, slug__startswith=base).values_list("slug", flat=True))
+            slug, n = base, 1
+            while slug in taken:
+                n += 1
+                slug = f"{base}-{n}"
+            try:
+                with transaction.atomic():
+                    return cls.objects.create(
+                        owner=user, name=name.strip()[:MAX_COLLECTION_NAME], slug=slug, **fields
+                    )
+            except IntegrityError:
+                # Another request of the owner's took the slug in the same instant (a double click on
+                # "make"): look again, and this one gets the next free slug, as it would a moment later.
+                if attempt == 5:
+                    raise
+        raise AssertionError("unreachable")
 
     def touch(self) -> None:
         """Its papers changed: so did the interest built on it, if any."""
