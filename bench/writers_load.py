@@ -272,6 +272,12 @@ def main() -> None:
                 # The limits are raised so that they do not hide the measurement (429s are still counted).
                 "PAPERTIDE_ACCOUNT_RATE": "10000000",
                 "PAPERTIDE_TOKEN_RATE": "10000000",
+                # The per-account and per-address limits (accounts/throttle.py): 128 users on one address.
+                **{
+                    f"PAPERTIDE_{kind}_RATE": "10000000"
+                    for kind in ("SUBMIT", "COMMENT", "REPORT", "VOTE", "SAVE", "NEW_TOKEN")
+                },
+                "PAPERTIDE_NEW_ACCOUNT_DAYS": "0",
                 "PAPERTIDE_SUBMIT_DAILY_CAP": "10000000",
                 "PAPERTIDE_SUBMIT_MAX_AGE_DAYS": "100000",  # the listing papers are months old
                 # Offline: the network jobs fail at once instead of waiting on time-outs.
