@@ -33,6 +33,8 @@ def browser_page(monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        page = browser.new_page()
+        # The tests drive pages with Playwright's evaluated expressions, which the site's policy forbids
+        # (no eval); the policy itself is tested with it on (tests/test_browser_security.py).
+        page = browser.new_page(bypass_csp=True)
         yield page
         browser.close()

@@ -42,7 +42,7 @@ def watched(page) -> list[str]:
 def test_every_page_type_loads_without_a_policy_violation(live_server, browser, site, moderator):  # noqa: F811
     found = {}
     for user, names in ((None, PUBLIC), (moderator, SIGNED_IN + ["map", *MORE])):
-        page = new_page(browser, live_server, user)
+        page = new_page(browser, live_server, user, bypass_csp=False)
         errors = watched(page)
         for name in names:
             url = live_server.url + (MORE.get(name) or site[name])
@@ -63,7 +63,7 @@ def test_upvote_and_save_work_under_the_policy_and_inline_script_does_not(
     site,  # noqa: F811
     moderator,
 ):
-    page = new_page(browser, live_server, moderator)
+    page = new_page(browser, live_server, moderator, bypass_csp=False)
     errors = watched(page)
     goto(page, live_server.url + site["daily"])
     page.evaluate("window.__notReloaded = true")
