@@ -10,7 +10,9 @@ chunk files in the home). Then, at once:
   (aiosmtpd, in this process, which takes 0.1 s per message so that kills land in the middle of batches);
 - `papertide ingest` imports the chunk files one after another (a killed import is run again).
 Every few seconds a random choice of those three is killed (SIGKILL to its process group: gunicorn's
-master and workers together) and started again. After the last kill everything runs until the work is
+master and workers together) and started again; a share of the worker's kills (--mid-send) wait for the
+next message to reach the SMTP server and land within twice its delay of it, in and around the window
+where a digest can be sent twice. After the last kill everything runs until the work is
 done (every paper embedded, every digest out), stops politely, and the invariants are checked:
 
 - `PRAGMA integrity_check` says ok, `PRAGMA foreign_key_check` finds nothing;
@@ -21,9 +23,8 @@ done (every paper embedded, every digest out), stops politely, and the invariant
   left pending); no embedding claim or job lease is left held;
 - every outbox row is sent, each subscription got its digest, and no message reached the SMTP server
   twice except in the documented crash window: a worker killed after the server accepted a message and
-  before the "sent" mark committed (the repeat is the first message the server received after that
-  kill's worker ... precisely: its first copy is the last message the server received before a kill of
-  the worker). Those are counted apart.
+  before the "sent" mark committed, i.e. a repeat whose first copy was the last message the server
+  received before a kill of the worker. Those are counted apart.
 
     PYTHONPATH=$PWD .venv/bin/python bench/crash_kill.py [--kills 50] [--seed 1] [--json out.json]
 
@@ -49,7 +50,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -58,7 +59,6 @@ DATA = Path(os.environ.get("PAPERTIDE_SHARED_DATA", REPO.parent / "shared" / "da
 LISTINGS = DATA / "arxiv/listings-2025-03-to-2026-07.jsonl.gz"
 CAPTURES = DATA / "hf-daily-papers/2404589803_newsletter-chinese_2024-05_to_2026-08/snapshots.jsonl.gz"
 READERS = 8
-MODEL_SETTLE_SECONDS = 600  # at most this long for the work left after the last kill
 
 
 def free_port() -> int:
@@ -84,11 +84,13 @@ class Inbox:
         self.delay = delay
         self.messages: list[Received] = []
         self.lock = threading.Lock()
+        self.arrival = threading.Event()  # set when a message arrives: a kill can wait for one
 
     async def handle_DATA(self, server, session, envelope):
         import email
 
         arrived = time.monotonic()
+        self.arrival.set()
         await asyncio.sleep(self.delay)
         message = email.message_from_bytes(envelope.content)
         with self.lock:
@@ -355,6 +357,25 @@ def add_subscribers(start: int, count: int) -> None:
 # --- the invariants ----------------------------------------------------------------------------------------
 
 
+def repeats(messages: list[Received], worker_kills: list[float]) -> tuple[int, int]:
+    """Messages received again with the same Message-ID: (in the crash window, beyond it). A repeat is in
+    the window when its earlier copy was the last message the server received before a kill of the worker
+    (the worker sends one message at a time: it died between the server's acceptance and its sent mark)."""
+    arrivals = sorted(m.at for m in messages)
+    copies: dict[str, list[float]] = {}
+    for message in sorted(messages, key=lambda m: m.at):
+        copies.setdefault(message.message_id, []).append(message.at)
+    in_window = beyond = 0
+    for times in copies.values():
+        for earlier in times[:-1]:
+            kill = next((k for k in sorted(worker_kills) if k > earlier), None)
+            if kill is not None and not any(earlier < a < kill for a in arrivals):
+                in_window += 1
+            else:
+                beyond += 1
+    return in_window, beyond
+
+
 def duplicates(sql: str) -> int:
     from django.db import connection
 
@@ -424,8 +445,10 @@ def check(chunks, inbox: Inbox, worker_kills: list[float], subscribers: int) -> 
     have = set(Paper.everything.filter(arxiv_id__in=listed).values_list("arxiv_id", flat=True))
     papers = Paper.everything.count()
     expect(have == listed, f"{len(listed - have)} papers of the listing chunks missing")
-    expect(indexed == indexed_distinct == papers, f"keyword index: {indexed} rows, {indexed_distinct} "
-           f"papers, catalog {papers}")
+    expect(
+        indexed == indexed_distinct == papers,
+        f"keyword index: {indexed} rows, {indexed_distinct} papers, catalog {papers}",
+    )
     left = pending().count()
     expect(left == 0, f"{left} papers still pending embedding")
     vectors = PaperVector.objects.count()
@@ -437,24 +460,12 @@ def check(chunks, inbox: Inbox, worker_kills: list[float], subscribers: int) -> 
 
     states = Counter(Digest.objects.values_list("state", flat=True))
     expect(set(states) <= {Digest.SENT}, f"outbox rows not sent: {dict(states)}")
-    expect(states[Digest.SENT] == subscribers, f"{states[Digest.SENT]} digests sent for {subscribers} "
-           "subscriptions")
+    expect(
+        states[Digest.SENT] == subscribers,
+        f"{states[Digest.SENT]} digests sent for {subscribers} subscriptions",
+    )
 
-    # Messages per Message-ID; a repeat is in the crash window when its first copy was the last message
-    # the server received before a kill of the worker.
-    copies: dict[str, list[Received]] = {}
-    for message in sorted(inbox.messages, key=lambda m: m.at):
-        copies.setdefault(message.message_id, []).append(message)
-    arrivals = sorted(m.at for m in inbox.messages)
-    in_window, beyond = 0, 0
-    for same in copies.values():
-        for first, _ in zip(same, same[1:], strict=False):
-            later = [k for k in worker_kills if k > first.at]
-            last_before_kill = bool(later) and not any(first.at < a < later[0] for a in arrivals)
-            if last_before_kill:
-                in_window += 1
-            else:
-                beyond += 1
+    in_window, beyond = repeats(inbox.messages, worker_kills)
     expect(beyond == 0, f"{beyond} digests received twice outside the crash window")
     recipients = {m.to for m in inbox.messages}
     expect(len(recipients) == subscribers, f"{len(recipients)} recipients of {subscribers} subscribers")
@@ -496,13 +507,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--papers", type=int, default=1200, help="listing records imported")
-    parser.add_argument("--chunk", type=int, default=100, help="listing records a chunk")
-    parser.add_argument("--captures", type=int, default=32, help="Hugging Face daily captures imported")
+    parser.add_argument("--papers", type=int, default=500, help="listing records imported")
+    parser.add_argument("--chunk", type=int, default=50, help="listing records a chunk")
+    parser.add_argument("--captures", type=int, default=16, help="Hugging Face daily captures imported")
     parser.add_argument("--min-gap", type=float, default=2.0, help="shortest time between kills (s)")
     parser.add_argument("--max-gap", type=float, default=10.0, help="longest time between kills (s)")
     parser.add_argument("--subscribers", type=int, default=3, help="subscriptions added at each kill")
+    parser.add_argument(
+        "--mid-send", type=float, default=0.3, help="share of worker kills timed on a message being sent"
+    )
     parser.add_argument("--smtp-delay", type=float, default=0.1, help="seconds the SMTP server takes")
+    parser.add_argument(
+        "--settle", type=float, default=1200, help="longest wait for the work left after the last kill (s)"
+    )
     parser.add_argument("--home", help="keep the home here (default: a temporary folder, removed)")
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
@@ -538,7 +555,10 @@ def run(args, rng: random.Random, home: Path) -> int:
     first = chunks[0][1]
     subprocess.run(
         [sys.executable, "-m", "papertide.cli", "ingest", "snapshot", str(first)],
-        env=env, cwd=home, check=True, capture_output=True,
+        env=env,
+        cwd=home,
+        check=True,
+        capture_output=True,
     )
     sessions, papers = setup_readers(first)
     subscribers = 0
@@ -565,27 +585,39 @@ def run(args, rng: random.Random, home: Path) -> int:
     worker_kills: list[float] = []
     started = time.monotonic()
     for number in range(1, args.kills + 1):
-        time.sleep(rng.uniform(args.min_gap, args.max_gap))
+        gap = rng.uniform(args.min_gap, args.max_gap)
         victims = [name for name in ("web", "worker", "ingest") if rng.random() < 0.5] or [
             rng.choice(["web", "worker", "ingest"])
         ]
+        mid_send = "worker" in victims and rng.random() < args.mid_send
+        if mid_send:
+            # At the next message the worker sends (if one comes within the gap), at a random point from
+            # its arrival to just after the server's reply: the crash window and the moments around it.
+            inbox.arrival.clear()
+            mid_send = inbox.arrival.wait(gap)
+            time.sleep(rng.uniform(0, 2 * args.smtp_delay))
+        else:
+            time.sleep(gap)
         killed = []
         if "web" in victims and web.kill():
             killed.append("web")
         if "worker" in victims and worker.kill():
             worker_kills.append(time.monotonic())
-            killed.append("worker")
+            killed.append("worker (mid-send)" if mid_send else "worker")
         if "ingest" in victims and importer.kill():
             killed.append("ingest")
         kills[" + ".join(killed) or "nothing running"] += 1
         if "web" in killed:
             web.start()
-        if "worker" in killed:
+        if any(name.startswith("worker") for name in killed):
             worker.start()
         add_subscribers(subscribers, args.subscribers)
         subscribers += args.subscribers
-        print(f"kill {number}/{args.kills}: {', '.join(killed) or 'nothing running'} "
-              f"({time.monotonic() - started:.0f} s)", flush=True)
+        print(
+            f"kill {number}/{args.kills}: {', '.join(killed) or 'nothing running'} "
+            f"({time.monotonic() - started:.0f} s)",
+            flush=True,
+        )
     kill_seconds = time.monotonic() - started
 
     # Everything runs until the work is done, then stops politely.
@@ -598,6 +630,8 @@ def run(args, rng: random.Random, home: Path) -> int:
     worker.stop()
     smtp.stop()
     figures, failures = check(chunks, inbox, worker_kills, subscribers)
+    if settled is None:
+        failures.insert(0, f"the work left was not done within {args.settle:.0f} s of the last kill")
     figures.update(
         kills=args.kills,
         kill_mix=dict(kills),
@@ -627,7 +661,7 @@ def settle(importer: Importer, args, subscribers: int) -> float | None:
     from papertide.search.embedding import pending
 
     started = time.monotonic()
-    while time.monotonic() - started < MODEL_SETTLE_SECONDS:
+    while time.monotonic() - started < args.settle:
         close_old_connections()
         sent = Digest.objects.filter(state=Digest.SENT).count()
         if importer.done_once.is_set() and not pending().exists() and sent == subscribers:
