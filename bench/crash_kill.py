@@ -303,6 +303,9 @@ def environment(home: Path, smtp_port: int, web_port: int, database_url: str) ->
         PAPERTIDE_JOB_INTERESTS_SECONDS="10",
         PAPERTIDE_WORKER_POLL_SECONDS="1",
         PAPERTIDE_EMBEDDING_BATCH="32",
+        # Imports of several batches each, so that a kill lands between or inside them, not only in the
+        # command's start-up (a 50-record file was imported in one batch, well under a second).
+        PAPERTIDE_INGEST_BATCH="25",
         PAPERTIDE_EMBEDDING_RUN_SECONDS="5",  # short embedding runs: the digests take turns between them
         PAPERTIDE_DIGEST_BATCH="5",
         PAPERTIDE_DIGEST_SKIP_EMPTY="false",
@@ -534,7 +537,7 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=50)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--papers", type=int, default=500, help="listing records imported")
-    parser.add_argument("--chunk", type=int, default=50, help="listing records a chunk")
+    parser.add_argument("--chunk", type=int, default=125, help="listing records a chunk")
     parser.add_argument("--captures", type=int, default=16, help="Hugging Face daily captures imported")
     parser.add_argument("--min-gap", type=float, default=2.0, help="shortest time between kills (s)")
     parser.add_argument("--max-gap", type=float, default=10.0, help="longest time between kills (s)")
