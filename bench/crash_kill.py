@@ -39,6 +39,7 @@ The exit status is 1 when an invariant fails. Reads ../shared/data (or PAPERTIDE
 import argparse
 import asyncio
 import gzip
+import http.client
 import itertools
 import json
 import os
@@ -229,7 +230,7 @@ class Load(threading.Thread):
                 return response.status
         except urllib.error.HTTPError as exc:
             return exc.code
-        except (OSError, urllib.error.URLError) as exc:  # the server was killed, or is starting
+        except (OSError, http.client.HTTPException) as exc:  # the server was killed, or is starting
             reason = getattr(exc, "reason", exc)
             self.errors[type(reason).__name__] += 1
             return 0
