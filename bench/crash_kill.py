@@ -114,12 +114,14 @@ class Service:
         self.name, self.argv, self.env, self.home = name, argv, env, home
         self.proc: subprocess.Popen | None = None
         self.started_at = 0.0
+        self.started_wall = datetime.now(UTC)
         self.lock = threading.Lock()
         self.log = open(home / "logs" / f"{name}.log", "ab")  # noqa: SIM115 (open for the run)
 
     def start(self) -> subprocess.Popen:
         with self.lock:
             self.started_at = time.monotonic()
+            self.started_wall = datetime.now(UTC)
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "papertide.cli", *self.argv],
                 env=self.env,
@@ -193,6 +195,26 @@ class Importer(threading.Thread):
 
     def kill(self) -> bool:
         return self.current is not None and self.current.kill()
+
+    def wait_until_writing(self, rng: random.Random, seconds: float = 10) -> bool:
+        """Wait (up to `seconds`) until the running import has begun writing (its run is recorded), then a
+        random moment of its batches; False when none began in time. Without it most kills fell in the
+        command's start-up, which takes longer than importing a chunk."""
+        from django.db import close_old_connections
+
+        from papertide.catalog.models import IngestRun
+
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            current = self.current
+            if current is not None and current.running():
+                since = current.started_wall
+                if IngestRun.objects.filter(state=IngestRun.RUNNING, started_at__gte=since).exists():
+                    time.sleep(rng.uniform(0, 0.5))
+                    return True
+            time.sleep(0.05)
+        close_old_connections()
+        return False
 
 
 # --- the readers' load -------------------------------------------------------------------------------------
@@ -653,6 +675,7 @@ def run(args, rng: random.Random, home: Path, database_url: str) -> int:
             time.sleep(rng.uniform(0, 2 * args.smtp_delay))
         else:
             time.sleep(gap)
+        inside = "ingest" in victims and not mid_send and importer.wait_until_writing(rng)
         killed = []
         if "web" in victims and web.kill():
             killed.append("web")
@@ -660,7 +683,7 @@ def run(args, rng: random.Random, home: Path, database_url: str) -> int:
             worker_kills.append(time.monotonic())
             killed.append("worker (mid-send)" if mid_send else "worker")
         if "ingest" in victims and importer.kill():
-            killed.append("ingest")
+            killed.append("ingest (writing)" if inside else "ingest")
         kills[" + ".join(killed) or "nothing running"] += 1
         if "web" in killed:
             web.start()
