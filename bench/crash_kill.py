@@ -198,8 +198,8 @@ class Importer(threading.Thread):
 
     def wait_until_writing(self, rng: random.Random, seconds: float = 10) -> bool:
         """Wait (up to `seconds`) until the running import has begun writing (its run is recorded), then a
-        random moment of its batches; False when none began in time. Without it most kills fell in the
-        command's start-up, which takes longer than importing a chunk."""
+        random moment of its batches (it may have finished by then); False when none began in time. Without
+        it most kills fell in the command's start-up, which takes longer than importing a chunk."""
         from django.db import close_old_connections
 
         from papertide.catalog.models import IngestRun
@@ -210,7 +210,7 @@ class Importer(threading.Thread):
             if current is not None and current.running():
                 since = current.started_wall
                 if IngestRun.objects.filter(state=IngestRun.RUNNING, started_at__gte=since).exists():
-                    time.sleep(rng.uniform(0, 0.5))
+                    time.sleep(rng.uniform(0, 0.2))  # a chunk's five batches take about half a second
                     return True
             time.sleep(0.05)
         close_old_connections()
@@ -536,6 +536,9 @@ def check(chunks, inbox: Inbox, worker_kills: list[float], subscribers: int) -> 
         "outbox rows": sum(states.values()),
         "delivered papers": Delivered.objects.count(),
         "import runs left 'running'": IngestRun.objects.filter(state=IngestRun.RUNNING).count(),
+        "import runs interrupted mid-way": IngestRun.objects.filter(
+            message__startswith="interrupted"
+        ).count(),
         "messages received": len(inbox.messages),
         "repeats in the crash window": in_window,
         "repeats beyond it": beyond,
@@ -683,7 +686,7 @@ def run(args, rng: random.Random, home: Path, database_url: str) -> int:
             worker_kills.append(time.monotonic())
             killed.append("worker (mid-send)" if mid_send else "worker")
         if "ingest" in victims and importer.kill():
-            killed.append("ingest (writing)" if inside else "ingest")
+            killed.append("ingest (run begun)" if inside else "ingest")
         kills[" + ".join(killed) or "nothing running"] += 1
         if "web" in killed:
             web.start()
