@@ -3,6 +3,9 @@
 import gzip
 import io
 import json
+import os
+import socket
+import subprocess
 from datetime import UTC, datetime
 from itertools import islice
 
@@ -42,6 +45,27 @@ def test_summary_counts_new_then_unchanged(listing_sample):
     out, _ = run("snapshot", str(listing_sample))
     assert "0 new, 0 updated, 300 unchanged, 0 rejected" in out
     assert IngestRun.objects.filter(state=IngestRun.DONE).count() == 2
+
+
+def ended_process() -> str:
+    """host:pid of a process of this host that has ended (as a killed import's)."""
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return f"{socket.gethostname()[:150]}:{child.pid}"
+
+
+def test_an_import_killed_mid_way_is_marked_failed_by_the_next_one(listing_sample):
+    killed = IngestRun.objects.create(source="snapshot", params="killed.jsonl", owner=ended_process())
+    running = IngestRun.objects.create(source="snapshot", params="running.jsonl")  # this (live) process's
+    elsewhere = IngestRun.objects.create(source="snapshot", params="other.jsonl", owner="another-host:1")
+    run("snapshot", str(listing_sample))
+    for row in (killed, running, elsewhere):
+        row.refresh_from_db()
+    assert killed.state == IngestRun.FAILED
+    assert killed.message == f"interrupted: its process ({killed.owner}) ended before the import finished"
+    assert running.state == elsewhere.state == IngestRun.RUNNING  # alive, or not ours to ask
+    latest = IngestRun.objects.get(params=str(listing_sample))
+    assert latest.state == IngestRun.DONE and latest.owner.endswith(f":{os.getpid()}")
 
 
 def test_fails_only_when_nothing_could_be_done(tmp_path):

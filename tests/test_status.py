@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
+from papertide.catalog.models import IngestRun
 from papertide.ops import jobs, runner
 from papertide.ops.models import Job
 from papertide.ops.status import health
@@ -23,6 +24,7 @@ from tests.test_harvest import (  # noqa: F401
     server,
     succeeded_at,
 )
+from tests.test_ingest_command import ended_process
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +135,14 @@ def test_papertide_status_when_healthy_shows_the_catalog_and_exits_0(server, set
     assert "catalog: 1 papers, 0 embedded, 1 waiting to be embedded" in text
     assert "newest: 1412.8544, first seen 60 s ago" in text
     assert "digest outbox: empty" in text
+
+
+def test_an_import_whose_process_ended_mid_way_shows_as_interrupted(moderator):
+    run = IngestRun.objects.create(source="snapshot", params="big.jsonl", owner=ended_process())
+    page = client_for(moderator).get("/status/").content.decode()
+    assert "import snapshot (big.jsonl)" in page and f"interrupted: its process ({run.owner})" in page
+    out = io.StringIO()
+    with pytest.raises(CommandError):  # not healthy (never harvested), but it lists the import
+        call_command("status", stdout=out)
+    assert f"interrupted: its process ({run.owner})" in out.getvalue()
+    assert IngestRun.objects.get(pk=run.pk).state == IngestRun.RUNNING  # shown, not written by a GET

@@ -1,4 +1,6 @@
 import json
+import os
+import socket
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -259,6 +261,46 @@ class CodeLink(models.Model):
         return self.url
 
 
+def this_process() -> str:
+    """host:pid, naming the process that runs an import."""
+    return f"{socket.gethostname()[:150]}:{os.getpid()}"
+
+
+def process_gone(owner: str) -> bool:
+    """Whether `owner` (host:pid) names a process of this host that no longer runs. Another host's process
+    cannot be asked: never gone. A pid taken by a new process since reads as alive (the safe side)."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname()[:150] or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # it runs, as another user
+    return False
+
+
+class IngestRunQuerySet(models.QuerySet):
+    def interrupted(self) -> list["IngestRun"]:
+        """Runs still "running" whose process on this host is gone (killed, out of memory, the machine
+        restarted), each with a message saying so (not saved)."""
+        runs = [r for r in self.filter(state=IngestRun.RUNNING).exclude(owner="") if process_gone(r.owner)]
+        for run in runs:
+            run.message = f"interrupted: its process ({run.owner}) ended before the import finished"
+        return runs
+
+    def mark_interrupted(self) -> int:
+        """Mark the interrupted runs "failed", with their message: otherwise they would read as running for
+        ever. Returns how many."""
+        marked = 0
+        for run in self.interrupted():
+            marked += IngestRun.objects.filter(pk=run.pk, state=IngestRun.RUNNING, owner=run.owner).update(
+                state=IngestRun.FAILED, message=run.message
+            )
+        return marked
+
+
 class IngestRun(models.Model):
     """One run of an import: what it was asked, how far it got, what it did. An OAI-PMH harvest keeps its
     resumption token here, saved with each page, so an interrupted harvest continues where it stopped."""
@@ -277,6 +319,11 @@ class IngestRun(models.Model):
     message = models.TextField(blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    owner = models.CharField(
+        max_length=200, blank=True, default=this_process, help_text="The process running it (host:pid)."
+    )
+
+    objects = IngestRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at"]

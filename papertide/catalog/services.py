@@ -21,7 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .codelinks import find_links, normalise
-from .models import CodeLink, IngestRun, Paper, Version
+from .models import CodeLink, IngestRun, Paper, Version, this_process
 from .records import Checkpoint, PaperRecord, RejectedRecord, SourceError
 
 log = logging.getLogger("papertide.ingest")
@@ -128,8 +128,12 @@ def ingest(
     with the message, and a harvest that saved a Checkpoint can resume from there.
     """
     stats = IngestStats()
+    IngestRun.objects.mark_interrupted()  # earlier runs killed on this host say so
     if run is None:
         run = IngestRun.objects.create(source=source, params=params[:500])
+    else:  # a resumed run: this process's from now on
+        run.owner = this_process()
+        run.save(update_fields=["owner", "state"])
     # A resumed run carries on counting from what its earlier part stored.
     base = (run.new, run.updated, run.unchanged, run.rejected)
     batch: list[PaperRecord] = []

@@ -108,7 +108,10 @@ def status(now: datetime | None = None) -> Status:
         embedded=embedded,
         jobs=jobs,
         failures=[job for job in jobs if job.last_failed_at and job.last_failed_at >= week_ago],
-        failed_imports=list(IngestRun.objects.filter(state=IngestRun.FAILED, started_at__gte=week_ago)[:10]),
+        failed_imports=(
+            IngestRun.objects.filter(started_at__gte=week_ago).interrupted()
+            + list(IngestRun.objects.filter(state=IngestRun.FAILED, started_at__gte=week_ago)[:10])
+        ),
         workers=list(WorkerHeartbeat.objects.order_by("-seen_at")[:20]),
         outbox=dict(Digest.objects.values_list("state").annotate(n=Count("id")).order_by("state")),
         github=github_quota(),
