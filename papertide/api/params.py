@@ -1,7 +1,12 @@
 """Limits shared by the API's parameters, each defined once and shown in the OpenAPI schema."""
 
-from pydantic import BaseModel, ConfigDict
+import re
+from datetime import date
+from typing import Annotated
 
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+from papertide.community.periods import PATTERNS
 from papertide.library.models import Collection
 
 # PostgreSQL's text cannot hold the NUL character: free text carrying one is a 400 on either database.
@@ -23,3 +28,14 @@ class JsonBody(BaseModel):
     (an upvote, with `vote` at its default)."""
 
     model_config = ConfigDict(strict=True)
+
+
+def _written_as_a_day(value):
+    """Pydantic reads a number ("0.0") as a Unix time and makes a date of it: a day is YYYY-MM-DD only."""
+    if isinstance(value, date) or (isinstance(value, str) and re.fullmatch(PATTERNS["day"], value)):
+        return value
+    raise ValueError("a day is written YYYY-MM-DD")
+
+
+# A day parameter (the search's from and until): a date, written as the daily list's days are.
+Day = Annotated[date, BeforeValidator(_written_as_a_day)]

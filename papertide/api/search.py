@@ -14,7 +14,7 @@ from papertide.catalog.models import CodeLink, Paper
 from papertide.search import engine
 
 from .errors import answers
-from .params import ID_CHARS, ID_DESCRIPTION, NO_NUL
+from .params import ID_CHARS, ID_DESCRIPTION, NO_NUL, Day
 from .serializers import PaperOut, paper_json
 
 router = Router(tags=["search"])
@@ -32,8 +32,8 @@ class SearchParams(Schema):
     category: str = Field(
         "", max_length=32, pattern=NO_NUL, description="arXiv category, primary or cross-listed"
     )
-    since: date | None = Field(None, alias="from", description="first listing day, YYYY-MM-DD")
-    until: date | None = Field(None, description="last listing day, YYYY-MM-DD")
+    since: Day | None = Field(None, alias="from", description="first listing day, YYYY-MM-DD")
+    until: Day | None = Field(None, description="last listing day, YYYY-MM-DD")
     has_code: bool = Field(False, description="only papers with a code link")
     sort: Literal["relevance", "date"] = "relevance"
     mode: Literal["hybrid", "keyword", "semantic"] = "hybrid"
