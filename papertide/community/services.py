@@ -73,6 +73,13 @@ def set_vote(user, paper: Paper, up: bool) -> None:
         Vote.objects.filter(user=user, paper=paper).delete()
 
 
+def voted_among(user, paper_ids: list[int]) -> set[int]:
+    """Which of these papers the user upvotes (none for a visitor): one query, for a list's buttons."""
+    if not user.is_authenticated or not paper_ids:
+        return set()
+    return set(Vote.objects.filter(user=user, paper_id__in=paper_ids).values_list("paper_id", flat=True))
+
+
 def add_comment(user, paper: Paper, body: str, parent_id: int | None = None):
     from .models import Comment
 

@@ -36,11 +36,7 @@ def daily(request, kind: str = "day", slug: str | None = None):
     is kept per process while the community's state does not change (community.changes), as trending
     keeps its rows; only the buttons (the reader's own votes and saves) are made per request."""
     listing = _daily.current((kind, slug), community_state(comments=True), lambda: _daily_list(kind, slug))
-    voted = set()
-    if request.user.is_authenticated and listing["rows"]:
-        ids = [paper.pk for paper, _ in listing["rows"]]
-        mine = Vote.objects.filter(user=request.user, paper_id__in=ids)
-        voted = set(mine.values_list("paper_id", flat=True))
+    voted = services.voted_among(request.user, [paper.pk for paper, _ in listing["rows"]])
     return render(request, "community/daily.html", {**listing, "voted": voted})
 
 
@@ -156,13 +152,7 @@ def trending_page(request):
             if t.entry.paper_id in shown
         }
         _rendered.set("rows", (current.generation, bodies))
-    voted = set()
-    if request.user.is_authenticated and top:
-        voted = set(
-            Vote.objects.filter(user=request.user, paper_id__in=[r.paper_id for r in top]).values_list(
-                "paper_id", flat=True
-            )
-        )
+    voted = services.voted_among(request.user, [r.paper_id for r in top])
     # What the row's frame needs per request (its upvote button), from the ranking; its body is cached.
     rows = [
         (
