@@ -89,12 +89,13 @@ def body_of(paper: Paper, **row) -> SafeString:
     return mark_safe(render_to_string("rows/body.html", {"paper": paper, **row}))
 
 
-def frame_of(paper: Paper) -> SimpleNamespace:
-    """What a kept row's frame needs on each request (its upvote and save buttons), from its paper."""
+def frame(arxiv_id: str, pk: int, upvotes: int, local_votes: int, imported_votes: int) -> SimpleNamespace:
+    """What a kept row's frame needs on each request (its upvote and save buttons)."""
     return SimpleNamespace(
-        arxiv_id=paper.arxiv_id,
-        pk=paper.pk,
-        upvotes=paper.upvotes,
-        local_votes=paper.local_votes,
-        imported_votes=paper.imported_votes,
+        arxiv_id=arxiv_id, pk=pk, upvotes=upvotes, local_votes=local_votes, imported_votes=imported_votes
     )
+
+
+def frame_of(paper: Paper) -> SimpleNamespace:
+    """A kept row's frame, from its paper (row_papers)."""
+    return frame(paper.arxiv_id, paper.pk, paper.upvotes, paper.local_votes, paper.imported_votes)

@@ -1,5 +1,4 @@
 import time as clock
-from types import SimpleNamespace
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -17,7 +16,7 @@ from papertide.catalog.shortcuts import get_paper
 from . import periods, services
 from .changes import CACHE_SECONDS, community_state
 from .models import DailyEntry, Vote
-from .rows import body_of, frame_of, row_papers
+from .rows import body_of, frame, frame_of, row_papers
 from .trending import ranking, trends_of
 
 TRENDING_ROWS = 50
@@ -156,13 +155,7 @@ def trending_page(request):
     # What the row's frame needs per request (its upvote button), from the ranking; its body is cached.
     rows = [
         (
-            SimpleNamespace(
-                arxiv_id=row.arxiv_id,
-                pk=row.paper_id,
-                upvotes=row.votes,
-                local_votes=row.local_votes,
-                imported_votes=row.imported_votes,
-            ),
+            frame(row.arxiv_id, row.paper_id, row.votes, row.local_votes, row.imported_votes),
             bodies[row.entry_id],
         )
         for row in top
